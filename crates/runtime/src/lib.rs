@@ -1,1 +1,9 @@
-//! placeholder
+//! What both billing binaries need at run time: reading settings from the environment,
+//! telemetry, the PostgreSQL pool and its migrations, the RabbitMQ pool and topology, and the
+//! shutdown signal. Kept here so the gateway and the processor never grow two copies.
+
+pub mod amqp;
+pub mod db;
+pub mod env;
+pub mod shutdown;
+pub mod telemetry;

@@ -7,8 +7,8 @@
 //! duplicate keys silently, and derived `Deserialize` stops at the first problem.
 
 use crate::error::{ErrorCode, Problems};
-use crate::fields::{Rejection, address, dates::WrittenDate, email, msisdn::Msisdn, text};
 use crate::fields::text::limits;
+use crate::fields::{Rejection, address, dates::WrittenDate, email, msisdn::Msisdn, text};
 use crate::record::Record;
 use jiff::tz::TimeZone;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -54,17 +54,29 @@ pub fn parse_batch(
     };
     let items = match data {
         DataField::Missing | DataField::Null => {
-            problems.push("data", ErrorCode::Required, "a `data` array of records is required");
+            problems.push(
+                "data",
+                ErrorCode::Required,
+                "a `data` array of records is required",
+            );
             return Err(problems);
         }
         DataField::WrongType(kind) => {
-            problems.push("data", ErrorCode::InvalidType, format!("must be an array of records, not {kind}"));
+            problems.push(
+                "data",
+                ErrorCode::InvalidType,
+                format!("must be an array of records, not {kind}"),
+            );
             return Err(problems);
         }
         DataField::Items(items) => items,
     };
     if items.is_empty() {
-        problems.push("data", ErrorCode::EmptyBatch, "the batch must hold at least one record");
+        problems.push(
+            "data",
+            ErrorCode::EmptyBatch,
+            "the batch must hold at least one record",
+        );
         return Err(problems);
     }
     if items.len() > limits.max_records {
@@ -93,7 +105,11 @@ pub fn parse_batch(
         }
         records.push(record);
     }
-    if problems.is_empty() { Ok(records) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(records)
+    } else {
+        Err(problems)
+    }
 }
 
 fn read_body(body: &[u8], problems: &mut Problems) -> Result<DataField, serde_json::Error> {
@@ -108,7 +124,11 @@ fn read_body(body: &[u8], problems: &mut Problems) -> Result<DataField, serde_js
 fn json_error_detail(error: &serde_json::Error) -> String {
     use serde_json::error::Category;
     match error.classify() {
-        Category::Eof => format!("the body is not complete JSON: it ends at line {} column {}", error.line(), error.column()),
+        Category::Eof => format!(
+            "the body is not complete JSON: it ends at line {} column {}",
+            error.line(),
+            error.column()
+        ),
         Category::Io => "the body could not be read".to_owned(),
         _ => format!("the body is not valid JSON: {error}"),
     }
@@ -263,7 +283,9 @@ impl<'de> Visitor<'de> for JsonSeed {
             return Ok(Json::Other("an array"));
         }
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(JsonSeed { depth: self.depth + 1 })? {
+        while let Some(item) = seq.next_element_seed(JsonSeed {
+            depth: self.depth + 1,
+        })? {
             items.push(item);
         }
         Ok(Json::List(items))
@@ -279,7 +301,11 @@ const MAX_KEY_IN_PATH: usize = 64;
 
 fn key_path(prefix: &str, key: &str) -> String {
     let key: String = key.chars().take(MAX_KEY_IN_PATH).collect();
-    if prefix.is_empty() { key } else { format!("{prefix}.{key}") }
+    if prefix.is_empty() {
+        key
+    } else {
+        format!("{prefix}.{key}")
+    }
 }
 
 struct BodySeed<'p> {
@@ -335,13 +361,23 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
         let mut data = None;
         while let Some(key) = map.next_key::<String>()? {
             if key != "data" {
-                self.problems.push(key_path("", &key), ErrorCode::UnknownField, "is not a field of the body; expected only `data`");
+                self.problems.push(
+                    key_path("", &key),
+                    ErrorCode::UnknownField,
+                    "is not a field of the body; expected only `data`",
+                );
                 map.next_value::<IgnoredAny>()?;
             } else if data.is_some() {
-                self.problems.push("data", ErrorCode::DuplicateField, "appears more than once in the body");
+                self.problems.push(
+                    "data",
+                    ErrorCode::DuplicateField,
+                    "appears more than once in the body",
+                );
                 map.next_value::<IgnoredAny>()?;
             } else {
-                data = Some(map.next_value_seed(DataSeed { problems: &mut *self.problems })?);
+                data = Some(map.next_value_seed(DataSeed {
+                    problems: &mut *self.problems,
+                })?);
             }
         }
         Ok(data.unwrap_or(DataField::Missing))
@@ -381,7 +417,10 @@ impl<'de> Visitor<'de> for DataSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataField, A::Error> {
         let mut items = Vec::new();
         loop {
-            let seed = RecordSeed { index: items.len(), problems: &mut *self.problems };
+            let seed = RecordSeed {
+                index: items.len(),
+                problems: &mut *self.problems,
+            };
             match seq.next_element_seed(seed)? {
                 Some(item) => items.push(item),
                 None => break,
@@ -500,7 +539,13 @@ impl<'a> RecordCheck<'a> {
         limits: &'a BatchLimits,
         products: &'a dyn ProductResolver,
     ) -> Self {
-        RecordCheck { index, problems, limits, products, failed: false }
+        RecordCheck {
+            index,
+            problems,
+            limits,
+            products,
+            failed: false,
+        }
     }
 
     fn path(&self, field: Field) -> String {
@@ -524,7 +569,11 @@ impl<'a> RecordCheck<'a> {
 
     fn wrong_type(&mut self, field: Field, kind: &'static str) -> Value {
         self.failed = true;
-        self.problems.push(self.path(field), ErrorCode::InvalidType, format!("must be a string, not {kind}"));
+        self.problems.push(
+            self.path(field),
+            ErrorCode::InvalidType,
+            format!("must be a string, not {kind}"),
+        );
         Value::Refused
     }
 
@@ -538,7 +587,11 @@ impl<'a> RecordCheck<'a> {
         match self.text(raw, field) {
             Value::Absent => {
                 self.failed = true;
-                self.problems.push(self.path(field), ErrorCode::Required, "is required and must not be blank");
+                self.problems.push(
+                    self.path(field),
+                    ErrorCode::Required,
+                    "is required and must not be blank",
+                );
                 None
             }
             Value::Text(s) => self.parsed(field, &s, parse),
@@ -560,7 +613,12 @@ impl<'a> RecordCheck<'a> {
         }
     }
 
-    fn parsed<T>(&mut self, field: Field, s: &str, parse: impl FnOnce(&str) -> Result<T, Rejection>) -> Option<T> {
+    fn parsed<T>(
+        &mut self,
+        field: Field,
+        s: &str,
+        parse: impl FnOnce(&str) -> Result<T, Rejection>,
+    ) -> Option<T> {
         parse(s).map_err(|r| self.reject(self.path(field), r)).ok()
     }
 
@@ -568,7 +626,9 @@ impl<'a> RecordCheck<'a> {
         let external_id = self.required(&mut raw, Field::ExternalId, identifier);
         let account_id = self.required(&mut raw, Field::AccountId, identifier);
         let product_codes = self.product_codes(&mut raw);
-        let msisdn = self.required(&mut raw, Field::Msisdn, |s| Msisdn::parse(s).map(Msisdn::into_string));
+        let msisdn = self.required(&mut raw, Field::Msisdn, |s| {
+            Msisdn::parse(s).map(Msisdn::into_string)
+        });
         let email = self.optional(&mut raw, Field::Email, email::normalise);
         let first_name = self.optional(&mut raw, Field::FirstName, name);
         let last_name = self.optional(&mut raw, Field::LastName, name);
@@ -577,14 +637,21 @@ impl<'a> RecordCheck<'a> {
         let apartment = self.required(&mut raw, Field::Apartment, apartment);
         let block_reason = self.optional(&mut raw, Field::BlockReason, block_reason);
         let zone = &self.limits.zone;
-        let started_at = self.required(&mut raw, Field::StartedAt, |s| WrittenDate::parse(s)?.start(zone));
-        let finished_at = self.optional(&mut raw, Field::FinishedAt, |s| WrittenDate::parse(s)?.end(zone));
+        let started_at = self.required(&mut raw, Field::StartedAt, |s| {
+            WrittenDate::parse(s)?.start(zone)
+        });
+        let finished_at = self.optional(&mut raw, Field::FinishedAt, |s| {
+            WrittenDate::parse(s)?.end(zone)
+        });
         if let (Some(start), Some(Some(Some(end)))) = (started_at, finished_at)
             && end < start
         {
             self.reject(
                 self.path(Field::FinishedAt),
-                Rejection::new(ErrorCode::FinishedBeforeStarted, "must not be before startedAt"),
+                Rejection::new(
+                    ErrorCode::FinishedBeforeStarted,
+                    "must not be before startedAt",
+                ),
             );
         }
         if self.failed {
@@ -611,7 +678,10 @@ impl<'a> RecordCheck<'a> {
         let field = Field::ProductCodes;
         let items = match raw.values.remove(&field) {
             None | Some(Json::Null) => {
-                self.reject(self.path(field), Rejection::new(ErrorCode::Required, "is required: a list of product codes"));
+                self.reject(
+                    self.path(field),
+                    Rejection::new(ErrorCode::Required, "is required: a list of product codes"),
+                );
                 return None;
             }
             Some(Json::List(items)) => items,
@@ -619,11 +689,17 @@ impl<'a> RecordCheck<'a> {
             Some(Json::Other(kind)) => return self.list_wrong_type(kind),
         };
         if items.is_empty() {
-            self.reject(self.path(field), Rejection::new(ErrorCode::Empty, "must list at least one product code"));
+            self.reject(
+                self.path(field),
+                Rejection::new(ErrorCode::Empty, "must list at least one product code"),
+            );
             return None;
         }
         if items.len() > limits::PRODUCT_CODES {
-            self.reject(self.path(field), Rejection::new(ErrorCode::TooLong, "must list at most 20 product codes"));
+            self.reject(
+                self.path(field),
+                Rejection::new(ErrorCode::TooLong, "must list at most 20 product codes"),
+            );
             return None;
         }
         let mut codes: Vec<String> = Vec::with_capacity(items.len());
@@ -631,7 +707,8 @@ impl<'a> RecordCheck<'a> {
         for (j, item) in items.into_iter().enumerate() {
             let path = format!("{}.{j}", self.path(field));
             let rejection = match item {
-                Json::Str(s) if !s.trim().is_empty() => match product_code(s.trim(), self.products) {
+                Json::Str(s) if !s.trim().is_empty() => match product_code(s.trim(), self.products)
+                {
                     Ok(code) if codes.contains(&code) => Rejection::new(
                         ErrorCode::DuplicateProductCode,
                         "names the same product as an earlier code of this record",
@@ -642,8 +719,12 @@ impl<'a> RecordCheck<'a> {
                     }
                     Err(rejection) => rejection,
                 },
-                Json::Str(_) | Json::Null => Rejection::new(ErrorCode::Required, "must be a non-blank product code"),
-                Json::List(_) | Json::Other(_) => Rejection::new(ErrorCode::InvalidType, "must be a string"),
+                Json::Str(_) | Json::Null => {
+                    Rejection::new(ErrorCode::Required, "must be a non-blank product code")
+                }
+                Json::List(_) | Json::Other(_) => {
+                    Rejection::new(ErrorCode::InvalidType, "must be a string")
+                }
             };
             ok = false;
             self.reject(path, rejection);
@@ -664,17 +745,26 @@ impl<'a> RecordCheck<'a> {
 
 fn identifier(s: &str) -> Result<String, Rejection> {
     if text::char_count(s) > limits::ID {
-        return Err(Rejection::new(ErrorCode::TooLong, "must be at most 64 characters"));
+        return Err(Rejection::new(
+            ErrorCode::TooLong,
+            "must be at most 64 characters",
+        ));
     }
     if !text::is_printable(s) {
-        return Err(Rejection::new(ErrorCode::InvalidType, "must be a string without control characters"));
+        return Err(Rejection::new(
+            ErrorCode::InvalidType,
+            "must be a string without control characters",
+        ));
     }
     Ok(s.to_owned())
 }
 
 fn product_code(s: &str, products: &dyn ProductResolver) -> Result<String, Rejection> {
     if text::char_count(s) > limits::PRODUCT_CODE {
-        return Err(Rejection::new(ErrorCode::TooLong, "must be at most 64 characters"));
+        return Err(Rejection::new(
+            ErrorCode::TooLong,
+            "must be at most 64 characters",
+        ));
     }
     products.resolve(s).ok_or(Rejection::new(
         ErrorCode::UnknownProductCode,

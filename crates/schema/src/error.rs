@@ -112,7 +112,12 @@ impl Problem {
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {
-    pub fn push(&mut self, source: impl Into<String>, code: ErrorCode, detail: impl Into<Cow<'static, str>>) {
+    pub fn push(
+        &mut self,
+        source: impl Into<String>,
+        code: ErrorCode,
+        detail: impl Into<Cow<'static, str>>,
+    ) {
         self.0.push(Problem::new(source, code, detail));
     }
 

@@ -20,7 +20,9 @@ pub struct Topology {
 
 impl Topology {
     pub fn new(prefix: impl Into<String>) -> Self {
-        Topology { prefix: prefix.into() }
+        Topology {
+            prefix: prefix.into(),
+        }
     }
 
     pub fn prefix(&self) -> &str {
@@ -59,7 +61,12 @@ mod tests {
     #[test]
     fn every_name_carries_the_prefix() {
         let t = Topology::new("t1.");
-        for name in [t.records_queue(), t.dead_exchange(), t.dead_queue(), t.events_exchange()] {
+        for name in [
+            t.records_queue(),
+            t.dead_exchange(),
+            t.dead_queue(),
+            t.events_exchange(),
+        ] {
             assert!(name.starts_with("t1.billing."), "{name}");
         }
         assert_eq!(Topology::default().records_queue(), "billing.records");

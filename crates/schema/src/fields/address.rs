@@ -17,7 +17,10 @@ pub fn normalise(raw: &str) -> Result<String, Rejection> {
     }
     let text = collapse_whitespace(raw);
     if char_count(&text) > limits::ADDRESS {
-        return Err(Rejection::new(ErrorCode::TooLong, "must be at most 500 characters"));
+        return Err(Rejection::new(
+            ErrorCode::TooLong,
+            "must be at most 500 characters",
+        ));
     }
     if !text.chars().any(char::is_alphanumeric) {
         return Err(Rejection::new(

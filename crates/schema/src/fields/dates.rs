@@ -8,11 +8,12 @@
 
 use super::Rejection;
 use crate::error::ErrorCode;
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::{Offset, TimeZone};
-use jiff::Timestamp;
 
-const DETAIL: &str = "must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T10:00:00+03:00) that exists";
+const DETAIL: &str =
+    "must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T10:00:00+03:00) that exists";
 /// Billing systems write this date for "no end".
 const NO_END: (i16, i8, i8) = (9999, 12, 31);
 /// Earliest year taken: anything before is a broken export, not a service start.
@@ -91,7 +92,10 @@ fn parse_shape(s: &[u8]) -> Option<WrittenDate> {
         second = digits(s, pos + 1, 2)?;
         pos += 3;
         if s.get(pos) == Some(&b'.') {
-            let len = s[pos + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+            let len = s[pos + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
             if !(1..=9).contains(&len) {
                 return None;
             }
@@ -129,7 +133,9 @@ fn digits(s: &[u8], at: usize, len: usize) -> Option<u32> {
 
 /// A separator at `at`, then `len` digits.
 fn digits_after(s: &[u8], at: usize, separator: u8, len: usize) -> Option<u32> {
-    (s.get(at) == Some(&separator)).then(|| digits(s, at + 1, len)).flatten()
+    (s.get(at) == Some(&separator))
+        .then(|| digits(s, at + 1, len))
+        .flatten()
 }
 
 #[cfg(test)]
@@ -156,25 +162,43 @@ mod tests {
 
     #[test]
     fn offsets_and_zulu_name_the_same_instant() {
-        assert_eq!(start("2024-03-01T07:00:00Z"), Ok("2024-03-01T07:00:00Z".into()));
-        assert_eq!(start("2024-03-01T10:00:00+03:00"), Ok("2024-03-01T07:00:00Z".into()));
+        assert_eq!(
+            start("2024-03-01T07:00:00Z"),
+            Ok("2024-03-01T07:00:00Z".into())
+        );
+        assert_eq!(
+            start("2024-03-01T10:00:00+03:00"),
+            Ok("2024-03-01T07:00:00Z".into())
+        );
     }
 
     #[test]
     fn one_to_nine_fraction_digits_are_taken() {
-        assert_eq!(start("2024-03-01T10:00:00.1+03:00"), Ok("2024-03-01T07:00:00.1Z".into()));
+        assert_eq!(
+            start("2024-03-01T10:00:00.1+03:00"),
+            Ok("2024-03-01T07:00:00.1Z".into())
+        );
         assert_eq!(
             start("2024-03-01T10:00:00.123456789+03:00"),
             Ok("2024-03-01T07:00:00.123456789Z".into())
         );
-        assert_eq!(start("2024-03-01T10:00:00.+03:00"), Err(ErrorCode::InvalidDate));
-        assert_eq!(start("2024-03-01T10:00:00.1234567890Z"), Err(ErrorCode::InvalidDate));
+        assert_eq!(
+            start("2024-03-01T10:00:00.+03:00"),
+            Err(ErrorCode::InvalidDate)
+        );
+        assert_eq!(
+            start("2024-03-01T10:00:00.1234567890Z"),
+            Err(ErrorCode::InvalidDate)
+        );
     }
 
     #[test]
     fn dates_without_offset_are_operator_local() {
         assert_eq!(start("2024-03-01"), Ok("2024-02-29T21:00:00Z".into()));
-        assert_eq!(start("2024-03-01T10:00:00"), Ok("2024-03-01T07:00:00Z".into()));
+        assert_eq!(
+            start("2024-03-01T10:00:00"),
+            Ok("2024-03-01T07:00:00Z".into())
+        );
         assert_eq!(start("2024-03-01T10:00"), Ok("2024-03-01T07:00:00Z".into()));
     }
 
@@ -203,7 +227,10 @@ mod tests {
     #[test]
     fn a_date_only_end_includes_its_day_and_9999_12_31_means_no_end() {
         assert_eq!(end("2026-06-30"), Ok(Some("2026-06-30T21:00:00Z".into())));
-        assert_eq!(end("2026-06-30T12:00:00Z"), Ok(Some("2026-06-30T12:00:00Z".into())));
+        assert_eq!(
+            end("2026-06-30T12:00:00Z"),
+            Ok(Some("2026-06-30T12:00:00Z".into()))
+        );
         assert_eq!(end("9999-12-31"), Ok(None));
         assert_eq!(end("9999-12-31T23:59:59Z"), Ok(None));
     }

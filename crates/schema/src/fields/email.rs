@@ -8,14 +8,18 @@ use super::Rejection;
 use super::text::{char_count, limits};
 use crate::error::ErrorCode;
 
-const DETAIL: &str = "must be an e-mail address such as name@example.com; the part before @ must be ASCII";
+const DETAIL: &str =
+    "must be an e-mail address such as name@example.com; the part before @ must be ASCII";
 const MAX_LOCAL: usize = 64;
 const MAX_LABEL: usize = 63;
 
 pub fn normalise(raw: &str) -> Result<String, Rejection> {
     let reject = Rejection::new(ErrorCode::InvalidEmail, DETAIL);
     if char_count(raw) > limits::EMAIL {
-        return Err(Rejection::new(ErrorCode::TooLong, "must be at most 254 characters"));
+        return Err(Rejection::new(
+            ErrorCode::TooLong,
+            "must be at most 254 characters",
+        ));
     }
     let (local, domain) = raw.rsplit_once('@').ok_or(reject)?;
     if !is_dot_atom(local) || local.len() > MAX_LOCAL {
@@ -27,7 +31,10 @@ pub fn normalise(raw: &str) -> Result<String, Rejection> {
     }
     let address = format!("{local}@{ascii_domain}");
     if address.len() > limits::EMAIL {
-        return Err(Rejection::new(ErrorCode::TooLong, "must be at most 254 characters"));
+        return Err(Rejection::new(
+            ErrorCode::TooLong,
+            "must be at most 254 characters",
+        ));
     }
     Ok(address)
 }
@@ -37,9 +44,12 @@ pub fn normalise(raw: &str) -> Result<String, Rejection> {
 fn is_dot_atom(local: &str) -> bool {
     const SPECIALS: &str = "!#$%&'*+/=?^_`{|}~-";
     !local.is_empty()
-        && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c)))
+        && local.split('.').all(|atom| {
+            !atom.is_empty()
+                && atom
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
+        })
 }
 
 /// A domain with at least two labels of letters, digits and inner hyphens, and a TLD that is
@@ -55,7 +65,9 @@ fn is_hostname(domain: &str) -> bool {
     };
     labels.len() >= 2
         && labels.iter().all(label_ok)
-        && labels.last().is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()))
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -64,17 +76,32 @@ mod tests {
 
     #[test]
     fn common_addresses_are_kept_verbatim() {
-        for raw in ["ivan.test+billing@example.com", "o'test@example.com", "A.B@Mail.Example"] {
-            let expected = raw.rsplit_once('@').map(|(l, d)| format!("{l}@{}", d.to_lowercase()));
+        for raw in [
+            "ivan.test+billing@example.com",
+            "o'test@example.com",
+            "A.B@Mail.Example",
+        ] {
+            let expected = raw
+                .rsplit_once('@')
+                .map(|(l, d)| format!("{l}@{}", d.to_lowercase()));
             assert_eq!(normalise(raw).ok(), expected, "{raw}");
         }
     }
 
     #[test]
     fn an_internationalised_domain_is_stored_in_punycode_whatever_form_was_sent() {
-        assert_eq!(normalise("test@пример.рф").as_deref(), Ok("test@xn--e1afmkfd.xn--p1ai"));
-        assert_eq!(normalise("test@xn--e1afmkfd.xn--p1ai").as_deref(), Ok("test@xn--e1afmkfd.xn--p1ai"));
-        assert_eq!(normalise("aleksey@почта.рф").as_deref(), Ok("aleksey@xn--80a1acny.xn--p1ai"));
+        assert_eq!(
+            normalise("test@пример.рф").as_deref(),
+            Ok("test@xn--e1afmkfd.xn--p1ai")
+        );
+        assert_eq!(
+            normalise("test@xn--e1afmkfd.xn--p1ai").as_deref(),
+            Ok("test@xn--e1afmkfd.xn--p1ai")
+        );
+        assert_eq!(
+            normalise("aleksey@почта.рф").as_deref(),
+            Ok("aleksey@xn--80a1acny.xn--p1ai")
+        );
     }
 
     #[test]
@@ -92,7 +119,11 @@ mod tests {
             "a@example.123",
             "@example.com",
         ] {
-            assert_eq!(normalise(raw).map_err(|r| r.code), Err(ErrorCode::InvalidEmail), "{raw}");
+            assert_eq!(
+                normalise(raw).map_err(|r| r.code),
+                Err(ErrorCode::InvalidEmail),
+                "{raw}"
+            );
         }
     }
 

@@ -67,7 +67,11 @@ mod tests {
             "8-900-000-00-01",
             "8 (900) 000 00 01",
         ] {
-            assert_eq!(Msisdn::parse(raw).map(Msisdn::into_string), Ok("79000000001".into()), "{raw}");
+            assert_eq!(
+                Msisdn::parse(raw).map(Msisdn::into_string),
+                Ok("79000000001".into()),
+                "{raw}"
+            );
         }
     }
 

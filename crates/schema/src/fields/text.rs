@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn collapse_whitespace_joins_lines_and_drops_controls() {
-        assert_eq!(collapse_whitespace("ул Ленина\n\t13\u{0}  кв"), "ул Ленина 13 кв");
+        assert_eq!(
+            collapse_whitespace("ул Ленина\n\t13\u{0}  кв"),
+            "ул Ленина 13 кв"
+        );
     }
 
     #[test]

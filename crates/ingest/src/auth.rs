@@ -1,0 +1,110 @@
+//! HTTP Basic authentication of partners, done before the body is read.
+//!
+//! The header is parsed here rather than by a library because the contract fixes every edge:
+//! the scheme is case-insensitive, the password may contain `:` (split at the first colon
+//! only), and every malformed form is a plain 401 with the challenge.
+
+use crate::api_error::ApiError;
+use crate::partners::{Partner, store};
+use crate::startup::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Credentials as sent.
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Reads `Authorization: Basic base64(user:password)`; `None` for anything else.
+pub fn parse_basic(header: Option<&str>) -> Option<Credentials> {
+    let (scheme, token) = header?.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(token.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (username, password) = text.split_once(':')?;
+    if username.is_empty() {
+        return None;
+    }
+    Some(Credentials {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    })
+}
+
+/// Extracting a [`Partner`] authenticates the request; handlers that take one are protected.
+/// It reads only the header, so a handler taking `(Partner, web::Payload)` rejects bad
+/// credentials before a byte of the body is read.
+impl FromRequest for Partner {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Partner, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let credentials = parse_basic(header);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(credentials), Some(state)) = (credentials, state) else {
+                return Err(ApiError::Unauthorized);
+            };
+            match store::authenticate(&state.db, &credentials.username, &credentials.password).await
+            {
+                Ok(Some(partner)) => Ok(partner),
+                Ok(None) => {
+                    tracing::info!(error.code = "unauthorized", "authentication failed");
+                    Err(ApiError::Unauthorized)
+                }
+                Err(error) => Err(ApiError::store(error)),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(raw: &str) -> String {
+        format!("Basic {}", STANDARD.encode(raw))
+    }
+
+    #[test]
+    fn the_password_may_contain_colons() {
+        let c = parse_basic(Some(&basic("acme:pa:ss"))).expect("parsed");
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("acme", "pa:ss")
+        );
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        let header = format!("basic {}", STANDARD.encode("acme:x"));
+        assert!(parse_basic(Some(&header)).is_some());
+    }
+
+    #[test]
+    fn malformed_headers_are_refused() {
+        for header in [
+            "".to_owned(),
+            "Basic".to_owned(),
+            "Basic !!!".to_owned(),
+            basic("nocolon"),
+            basic(":password"),
+            "Bearer x".to_owned(),
+        ] {
+            assert!(parse_basic(Some(&header)).is_none(), "{header}");
+        }
+        assert!(parse_basic(None).is_none());
+    }
+}

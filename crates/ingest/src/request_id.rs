@@ -1,0 +1,64 @@
+//! `X-Request-Id` on every response, and a span carrying it around each request.
+//!
+//! A partner's own request id is kept when it is a short plain token (so both sides can
+//! search for it); otherwise a UUIDv7 is made. The id travels into the message headers, so a
+//! record can be followed from the HTTP request to the processor's logs.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpRequest};
+use tracing::Instrument;
+
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+const MAX_LEN: usize = 64;
+
+/// The request's id, stored in its extensions by [`middleware`].
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn of(req: &HttpRequest) -> Option<String> {
+        req.extensions().get::<RequestId>().map(|r| r.0.clone())
+    }
+}
+
+fn acceptable(value: &str) -> bool {
+    (1..=MAX_LEN).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let id = req
+        .headers()
+        .get(&HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| acceptable(v))
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    // The route pattern, never the path: a path can hold an account number.
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!("request", request.id = %id, http.method = %req.method(), http.route = %route);
+    let result = next.call(req).instrument(span.clone()).await;
+    let header_value = HeaderValue::from_str(&id).ok();
+    match result {
+        Ok(mut response) => {
+            span.in_scope(|| {
+                tracing::info!(http.status = response.status().as_u16(), "request finished");
+            });
+            if let Some(value) = header_value {
+                response.headers_mut().insert(HEADER, value);
+            }
+            Ok(response)
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,157 @@
+//! `POST /api/v1/billing`: check a batch at once, put every record durably on the queue,
+//! answer with a row id per record (contract §1).
+
+use crate::api_error::ApiError;
+use crate::catalogue::PartnerCatalogue;
+use crate::partners::Partner;
+use crate::request_id::RequestId;
+use crate::startup::AppState;
+use crate::status_store::{self, QueuedRow};
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures::StreamExt;
+use jiff::Timestamp;
+use schema::envelope::RecordMessage;
+use serde::Serialize;
+use uuid::Uuid;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AcceptedRow<'a> {
+    id: Uuid,
+    created_at: &'a str,
+    external_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Accepted<'a> {
+    data: Vec<AcceptedRow<'a>>,
+}
+
+/// The `Partner` extractor authenticates from the header alone; the body is read only after.
+#[tracing::instrument(name = "submit_batch", skip_all, fields(partner = %partner.name, batch.size))]
+pub async fn submit(
+    req: HttpRequest,
+    partner: Partner,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check_media_type(&req)?;
+    let body = read_body(&req, payload, state.settings.max_body_bytes).await?;
+    let catalogue = PartnerCatalogue::load(&state.db, partner.id)
+        .await
+        .map_err(ApiError::store)?;
+    let records = schema::parse_batch(&body, &state.limits, &catalogue).map_err(|problems| {
+        let codes: Vec<&str> = problems.0.iter().map(|p| p.code.as_str()).collect();
+        tracing::info!(errors = problems.0.len(), error.codes = ?codes, "batch rejected");
+        ApiError::Invalid(problems)
+    })?;
+    tracing::Span::current().record("batch.size", records.len());
+
+    // One instant per batch, to the millisecond, so the answer and the messages agree.
+    let now = Timestamp::now();
+    let created_at = Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
+    let request_id = RequestId::of(&req);
+    let messages: Vec<RecordMessage> = records
+        .into_iter()
+        .map(|record| RecordMessage {
+            id: Uuid::now_v7(),
+            partner: partner.name.clone(),
+            created_at,
+            request_id: request_id.clone(),
+            record,
+        })
+        .collect();
+
+    state
+        .publisher
+        .publish_all(&messages)
+        .await
+        .map_err(|e| ApiError::BrokerUnavailable(e.into()))?;
+
+    let rows: Vec<QueuedRow> = messages
+        .iter()
+        .map(|m| QueuedRow {
+            id: m.id,
+            external_id: &m.record.external_id,
+        })
+        .collect();
+    let stored_at = time::OffsetDateTime::from_unix_timestamp_nanos(created_at.as_nanosecond())
+        .map_err(ApiError::store)?;
+    status_store::insert_queued(
+        &state.db,
+        partner.id,
+        stored_at,
+        request_id.as_deref(),
+        &rows,
+    )
+    .await
+    .map_err(ApiError::store)?;
+    tracing::info!(records = messages.len(), "batch accepted");
+
+    let created_at = created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let data = messages
+        .iter()
+        .map(|m| AcceptedRow {
+            id: m.id,
+            created_at: &created_at,
+            external_id: &m.record.external_id,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Accepted { data }))
+}
+
+/// `application/json`, with no charset or UTF-8.
+fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let mime = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .ok_or(ApiError::UnsupportedMediaType)?;
+    let is_json =
+        mime.type_() == "application" && mime.subtype() == "json" && mime.suffix().is_none();
+    let charset_ok = mime.get_param("charset").is_none_or(|c| {
+        c.as_str().eq_ignore_ascii_case("utf-8") || c.as_str().eq_ignore_ascii_case("utf8")
+    });
+    if is_json && charset_ok {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Reads the body up to `limit` bytes: a declared length over the limit is refused before
+/// reading, and a body that grows past it is cut off.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared.map_or(8192, |len| len as usize));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::Invalid(incomplete_body()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn incomplete_body() -> schema::Problems {
+    let mut problems = schema::Problems::default();
+    problems.push(
+        "",
+        schema::ErrorCode::InvalidJson,
+        "the body could not be read completely",
+    );
+    problems
+}

@@ -1,0 +1,102 @@
+//! Building and running the gateway: connect, migrate, declare, bind, serve until stopped.
+
+use crate::publisher::Publisher;
+use crate::routes;
+use crate::settings::Settings;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use schema::BatchLimits;
+use schema::topology::Topology;
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long in-flight requests (confirms included) may take to finish after a stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// What every request handler shares.
+pub struct AppState {
+    pub settings: Settings,
+    pub limits: BatchLimits,
+    pub db: PgPool,
+    pub publisher: Publisher,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to PostgreSQL and RabbitMQ (failing with a message naming the URL), brings
+    /// the schema up to date, declares the topology and binds the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let connections = &settings.connections;
+        let db = runtime::db::connect(&connections.database_url, settings.database_pool).await?;
+        runtime::db::migrate(&db).await?;
+
+        let topology = Topology::new(connections.amqp_prefix.clone());
+        let amqp = runtime::amqp::pool(&connections.amqp_url, 2, settings.publish_timeout)?;
+        let channel = runtime::amqp::channel(&amqp, &connections.amqp_url).await?;
+        runtime::amqp::declare_topology(&channel, &topology).await?;
+        let _ = channel.close(200, "topology declared".into()).await;
+
+        let publisher = Publisher::new(
+            amqp,
+            &topology,
+            settings.publish_channels,
+            settings.publish_timeout,
+        );
+        let listener = TcpListener::bind(&settings.http_addr).with_context(|| {
+            format!("cannot listen on BILLING_HTTP_ADDR {}", settings.http_addr)
+        })?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.http_workers;
+        let state = web::Data::new(AppState {
+            limits: BatchLimits {
+                max_records: settings.max_records,
+                zone: settings.zone.clone(),
+            },
+            settings,
+            db,
+            publisher,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(crate::request_id::middleware))
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/readyz", web::get().to(routes::health::readyz))
+                .service(
+                    web::resource("/api/v1/billing")
+                        .route(web::post().to(routes::billing::submit))
+                        .default_service(web::to(routes::method_not_allowed)),
+                )
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(workers)
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .disable_signals()
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` is cancelled, then stops taking connections and lets requests
+    /// in flight finish (their confirms included) within the grace period.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            shutdown.cancelled().await;
+            handle.stop(true).await;
+        });
+        self.server.await
+    }
+}
