@@ -53,6 +53,7 @@ pub fn parse_batch(
         }
     };
     let items = match data {
+        DataField::NotInObject => return Err(problems),
         DataField::Missing | DataField::Null => {
             problems.push(
                 "data",
@@ -202,6 +203,8 @@ enum Json {
     Str(String),
     List(Vec<Json>),
     Other(&'static str),
+    /// The key appeared twice in the record: already reported, checked no further.
+    Duplicate,
 }
 
 /// One record as read, before its values are checked.
@@ -211,6 +214,8 @@ struct RawRecord {
 }
 
 enum DataField {
+    /// The body itself was not an object: already reported.
+    NotInObject,
     Missing,
     Null,
     WrongType(&'static str),
@@ -326,7 +331,7 @@ impl BodySeed<'_> {
             ErrorCode::InvalidType,
             format!("the body must be a JSON object {{\"data\": [...]}}, not {kind}"),
         );
-        DataField::Missing
+        DataField::NotInObject
     }
 }
 
@@ -501,7 +506,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         }
         for field in duplicated {
             // Neither the first nor the last value may silently win.
-            raw.values.remove(&field);
+            raw.values.insert(field, Json::Duplicate);
             self.problems.push(
                 format!("{prefix}.{}", field.name()),
                 ErrorCode::DuplicateField,
@@ -564,6 +569,7 @@ impl<'a> RecordCheck<'a> {
             Some(Json::Str(s)) => Value::Text(s.trim().to_owned()),
             Some(Json::List(_)) => self.wrong_type(field, "an array"),
             Some(Json::Other(kind)) => self.wrong_type(field, kind),
+            Some(Json::Duplicate) => Value::Refused,
         }
     }
 
@@ -640,11 +646,14 @@ impl<'a> RecordCheck<'a> {
         let started_at = self.required(&mut raw, Field::StartedAt, |s| {
             WrittenDate::parse(s)?.start(zone)
         });
-        let finished_at = self.optional(&mut raw, Field::FinishedAt, |s| {
-            WrittenDate::parse(s)?.end(zone)
+        let finished = self.optional(&mut raw, Field::FinishedAt, |s| {
+            let written = WrittenDate::parse(s)?;
+            Ok((written.end(zone)?, written.is_day()))
         });
-        if let (Some(start), Some(Some(Some(end)))) = (started_at, finished_at)
-            && end < start
+        // A date-only end includes its day, so it ends before the start when its (exclusive)
+        // end is not after the start; an exact end may equal the start.
+        if let (Some(start), Some(Some((Some(end), is_day)))) = (started_at, finished)
+            && (end < start || (is_day && end == start))
         {
             self.reject(
                 self.path(Field::FinishedAt),
@@ -669,7 +678,7 @@ impl<'a> RecordCheck<'a> {
             address: address?,
             apartment: apartment?,
             started_at: started_at?,
-            finished_at: finished_at?.flatten(),
+            finished_at: finished?.and_then(|(end, _)| end),
             block_reason: block_reason?,
         })
     }
@@ -687,6 +696,10 @@ impl<'a> RecordCheck<'a> {
             Some(Json::List(items)) => items,
             Some(Json::Str(_)) => return self.list_wrong_type("a string"),
             Some(Json::Other(kind)) => return self.list_wrong_type(kind),
+            Some(Json::Duplicate) => {
+                self.failed = true;
+                return None;
+            }
         };
         if items.is_empty() {
             self.reject(
@@ -722,7 +735,7 @@ impl<'a> RecordCheck<'a> {
                 Json::Str(_) | Json::Null => {
                     Rejection::new(ErrorCode::Required, "must be a non-blank product code")
                 }
-                Json::List(_) | Json::Other(_) => {
+                Json::List(_) | Json::Other(_) | Json::Duplicate => {
                     Rejection::new(ErrorCode::InvalidType, "must be a string")
                 }
             };

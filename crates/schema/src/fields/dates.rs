@@ -32,6 +32,11 @@ impl WrittenDate {
         parse_shape(raw.as_bytes()).ok_or(Rejection::new(ErrorCode::InvalidDate, DETAIL))
     }
 
+    /// True when only a calendar day was written.
+    pub fn is_day(self) -> bool {
+        matches!(self, WrittenDate::Day(_))
+    }
+
     fn date(self) -> Date {
         match self {
             WrittenDate::Day(d) => d,
