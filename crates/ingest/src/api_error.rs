@@ -24,6 +24,8 @@ pub enum ApiError {
     Invalid(Problems),
     #[error("not found")]
     NotFound,
+    #[error("idempotency key in flight")]
+    InFlight,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("broker unavailable")]
@@ -54,6 +56,10 @@ impl ApiError {
                 "the body must be UTF-8 JSON sent as `Content-Type: application/json` (charset, if given, utf-8)",
             ),
             ApiError::Invalid(problems) => problems.0.clone(),
+            ApiError::InFlight => one(
+                ErrorCode::IdempotencyKeyInFlight,
+                "a request with this Idempotency-Key is still being processed; retry shortly",
+            ),
             // Not contract codes: the envelope stays the same for every answer.
             ApiError::NotFound => vec![],
             ApiError::MethodNotAllowed => vec![],
@@ -89,6 +95,7 @@ impl ResponseError for ApiError {
             ApiError::Invalid(problems) if problems.any_malformed() => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::InFlight => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BrokerUnavailable(_) | ApiError::StoreUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE

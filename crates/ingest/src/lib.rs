@@ -9,6 +9,7 @@
 pub mod api_error;
 pub mod auth;
 pub mod catalogue;
+pub mod idempotency;
 pub mod cli;
 pub mod partners;
 pub mod publisher;

@@ -67,12 +67,24 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .wrap(from_fn(crate::request_id::middleware))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .service(
                     web::resource("/api/v1/billing")
                         .route(web::post().to(routes::billing::submit))
+                        .route(web::get().to(routes::status::list))
+                        .default_service(web::to(routes::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/api/v1/billing/{id}")
+                        .route(web::get().to(routes::status::get_one))
+                        .default_service(web::to(routes::method_not_allowed)),
+                )
+                .service(
+                    web::resource("/api/v1/accounts/{accountId}")
+                        .route(web::get().to(routes::accounts::get))
                         .default_service(web::to(routes::method_not_allowed)),
                 )
                 .default_service(web::to(routes::not_found))

@@ -37,6 +37,8 @@ create table record_status (
     id uuid primary key,
     partner_id bigint not null references partners (id),
     external_id text not null,
+    -- Lets an account view count the rows of that account still queued.
+    account_id text not null,
     status text not null default 'queued'
         check (status in ('queued', 'applied', 'superseded', 'failed')),
     created_at timestamptz not null,
@@ -49,3 +51,4 @@ create table record_status (
 -- Newest-first listing per partner (UUIDv7 ids sort by time).
 create index record_status_partner_id on record_status (partner_id, id desc);
 create index record_status_partner_external on record_status (partner_id, external_id, id desc);
+create index record_status_queued_account on record_status (partner_id, account_id) where status = 'queued';

@@ -40,3 +40,32 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .await
         .context("database migration failed")
 }
+
+/// A `jiff` instant as the `time` value sqlx stores in `timestamptz`.
+pub fn to_db_time(ts: jiff::Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ts.as_nanosecond())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+/// A stored `timestamptz` as a `jiff` instant.
+pub fn from_db_time(value: time::OffsetDateTime) -> jiff::Timestamp {
+    jiff::Timestamp::from_nanosecond(value.unix_timestamp_nanos()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// True for errors that say the database is unreachable or busy right now (retry later), as
+/// opposed to errors in what was asked of it (integrity, data, syntax: retrying cannot help).
+pub fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            !(code.starts_with("22") || code.starts_with("23") || code.starts_with("42"))
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
+}

@@ -5,5 +5,6 @@
 pub mod amqp;
 pub mod db;
 pub mod env;
+pub mod publisher;
 pub mod shutdown;
 pub mod telemetry;

@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod error;
 pub mod fields;
 pub mod record;
+pub mod state;
 pub mod topology;
 
 pub use batch::{BatchLimits, ProductResolver, parse_batch};

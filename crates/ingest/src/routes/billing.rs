@@ -3,6 +3,7 @@
 
 use crate::api_error::ApiError;
 use crate::catalogue::PartnerCatalogue;
+use crate::idempotency::{self, Claim};
 use crate::partners::Partner;
 use crate::request_id::RequestId;
 use crate::startup::AppState;
@@ -11,6 +12,7 @@ use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures::StreamExt;
 use jiff::Timestamp;
+use runtime::db::to_db_time;
 use schema::envelope::RecordMessage;
 use serde::Serialize;
 use uuid::Uuid;
@@ -37,11 +39,45 @@ pub async fn submit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     check_media_type(&req)?;
+    let key = idempotency::from_header(
+        req.headers()
+            .get(idempotency::HEADER)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}")),
+    )?;
     let body = read_body(&req, payload, state.settings.max_body_bytes).await?;
+    let Some(key) = key else {
+        return accept(&req, &partner, &body, &state).await.map(answer);
+    };
+    match idempotency::claim(&state.db, partner.id, &key, &body).await? {
+        Claim::Replay(first) => {
+            tracing::info!("idempotent replay");
+            Ok(answer(first))
+        }
+        Claim::Claimed(claim) => match accept(&req, &partner, &body, &state).await {
+            Ok(accepted) => {
+                if let Err(error) = idempotency::complete(&state.db, &claim, &accepted).await {
+                    tracing::warn!(error.kind = %error, "could not store the answer for its Idempotency-Key");
+                }
+                Ok(answer(accepted))
+            }
+            Err(error) => {
+                idempotency::release(&state.db, &claim).await;
+                Err(error)
+            }
+        },
+    }
+}
+
+fn answer(body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(body)
+}
+
+/// Checks, publishes and records a batch; returns the JSON of the 200 answer.
+async fn accept(req: &HttpRequest, partner: &Partner, body: &[u8], state: &AppState) -> Result<Vec<u8>, ApiError> {
     let catalogue = PartnerCatalogue::load(&state.db, partner.id)
         .await
         .map_err(ApiError::store)?;
-    let records = schema::parse_batch(&body, &state.limits, &catalogue).map_err(|problems| {
+    let records = schema::parse_batch(body, &state.limits, &catalogue).map_err(|problems| {
         let codes: Vec<&str> = problems.0.iter().map(|p| p.code.as_str()).collect();
         tracing::info!(errors = problems.0.len(), error.codes = ?codes, "batch rejected");
         ApiError::Invalid(problems)
@@ -51,7 +87,7 @@ pub async fn submit(
     // One instant per batch, to the millisecond, so the answer and the messages agree.
     let now = Timestamp::now();
     let created_at = Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now);
-    let request_id = RequestId::of(&req);
+    let request_id = RequestId::of(req);
     let messages: Vec<RecordMessage> = records
         .into_iter()
         .map(|record| RecordMessage {
@@ -67,29 +103,22 @@ pub async fn submit(
         .publisher
         .publish_all(&messages)
         .await
-        .map_err(|e| ApiError::BrokerUnavailable(e.into()))?;
+        .map_err(ApiError::BrokerUnavailable)?;
 
     let rows: Vec<QueuedRow> = messages
         .iter()
         .map(|m| QueuedRow {
             id: m.id,
             external_id: &m.record.external_id,
+            account_id: &m.record.account_id,
         })
         .collect();
-    let stored_at = time::OffsetDateTime::from_unix_timestamp_nanos(created_at.as_nanosecond())
+    status_store::insert_queued(&state.db, partner.id, to_db_time(created_at), request_id.as_deref(), &rows)
+        .await
         .map_err(ApiError::store)?;
-    status_store::insert_queued(
-        &state.db,
-        partner.id,
-        stored_at,
-        request_id.as_deref(),
-        &rows,
-    )
-    .await
-    .map_err(ApiError::store)?;
     tracing::info!(records = messages.len(), "batch accepted");
 
-    let created_at = created_at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let created_at = crate::routes::api_timestamp(created_at);
     let data = messages
         .iter()
         .map(|m| AcceptedRow {
@@ -98,7 +127,7 @@ pub async fn submit(
             external_id: &m.record.external_id,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(Accepted { data }))
+    serde_json::to_vec(&Accepted { data }).map_err(|e| ApiError::StoreUnavailable(e.into()))
 }
 
 /// `application/json`, with no charset or UTF-8.
