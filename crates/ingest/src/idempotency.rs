@@ -33,8 +33,11 @@ pub struct Key {
 
 /// Reads and checks the header; `None` when it is absent.
 pub fn from_header(value: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(str::trim) else { return Ok(None) };
-    let problem = |code, detail| ApiError::Invalid(Problems(vec![Problem::new(HEADER, code, detail)]));
+    let Some(value) = value.map(str::trim) else {
+        return Ok(None);
+    };
+    let problem =
+        |code, detail| ApiError::Invalid(Problems(vec![Problem::new(HEADER, code, detail)]));
     if value.is_empty() {
         return Err(problem(ErrorCode::Empty, "must not be blank when given"));
     }
@@ -44,7 +47,12 @@ pub fn from_header(value: Option<&str>) -> Result<Option<String>, ApiError> {
     Ok(Some(value.to_owned()))
 }
 
-pub async fn claim(db: &PgPool, partner_id: i64, key: &str, body: &[u8]) -> Result<Claim, ApiError> {
+pub async fn claim(
+    db: &PgPool,
+    partner_id: i64,
+    key: &str,
+    body: &[u8],
+) -> Result<Claim, ApiError> {
     let hash = Sha256::digest(body).to_vec();
     let mut tx = db.begin().await.map_err(ApiError::store)?;
     sqlx::query(
@@ -72,7 +80,10 @@ pub async fn claim(db: &PgPool, partner_id: i64, key: &str, body: &[u8]) -> Resu
     .rows_affected()
         == 1;
     let outcome = if claimed {
-        Claim::Claimed(Key { partner_id, key: key.to_owned() })
+        Claim::Claimed(Key {
+            partner_id,
+            key: key.to_owned(),
+        })
     } else {
         let (stored_hash, state, body): (Vec<u8>, String, Option<Vec<u8>>) = sqlx::query_as(
             "select request_sha256, state, response_body from idempotency_keys where partner_id = $1 and key = $2",
@@ -111,11 +122,13 @@ pub async fn complete(db: &PgPool, key: &Key, response: &[u8]) -> Result<(), sql
 
 /// Gives the key up after a failed request, so that a retry runs.
 pub async fn release(db: &PgPool, key: &Key) {
-    let released = sqlx::query("delete from idempotency_keys where partner_id = $1 and key = $2 and state = 'in_flight'")
-        .bind(key.partner_id)
-        .bind(&key.key)
-        .execute(db)
-        .await;
+    let released = sqlx::query(
+        "delete from idempotency_keys where partner_id = $1 and key = $2 and state = 'in_flight'",
+    )
+    .bind(key.partner_id)
+    .bind(&key.key)
+    .execute(db)
+    .await;
     if released.is_err() {
         tracing::warn!("could not release an idempotency key; it expires by itself");
     }

@@ -9,8 +9,8 @@
 pub mod api_error;
 pub mod auth;
 pub mod catalogue;
-pub mod idempotency;
 pub mod cli;
+pub mod idempotency;
 pub mod partners;
 pub mod publisher;
 pub mod request_id;

@@ -11,7 +11,10 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(max: Duration) -> Self {
-        Backoff { next: Duration::from_millis(100), max }
+        Backoff {
+            next: Duration::from_millis(100),
+            max,
+        }
     }
 
     pub fn reset(&mut self) {
@@ -28,4 +31,3 @@ impl Backoff {
         }
     }
 }
-

@@ -62,12 +62,23 @@ impl Consumer {
         self.consuming.store(false, Ordering::SeqCst);
     }
 
-    async fn consume(&self, shutdown: &CancellationToken, pause: &mut Backoff) -> anyhow::Result<()> {
+    async fn consume(
+        &self,
+        shutdown: &CancellationToken,
+        pause: &mut Backoff,
+    ) -> anyhow::Result<()> {
         let connection = self.amqp.get().await.context("connecting to RabbitMQ")?;
         let channel = connection.create_channel().await?;
-        channel.basic_qos(self.prefetch, BasicQosOptions::default()).await?;
+        channel
+            .basic_qos(self.prefetch, BasicQosOptions::default())
+            .await?;
         let mut deliveries = channel
-            .basic_consume(self.queue.as_str().into(), "".into(), BasicConsumeOptions::default(), FieldTable::default())
+            .basic_consume(
+                self.queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
             .await
             .with_context(|| format!("consuming {}", self.queue))?;
         self.consuming.store(true, Ordering::SeqCst);
@@ -109,16 +120,23 @@ impl Consumer {
         }
         let mut valid: Vec<(Incoming, &Delivery)> = Vec::with_capacity(group.len());
         for delivery in &group {
-            let decoded = self.retrying(shutdown, || decode(&self.store, delivery)).await?;
+            let decoded = self
+                .retrying(shutdown, || decode(&self.store, delivery))
+                .await?;
             match decoded {
-                Ok(Decoded::Valid(incoming)) => valid.push((incoming, delivery)),
-                Ok(Decoded::Invalid(failure)) => self.dead_letter(delivery, failure, shutdown).await?,
+                Ok(Decoded::Valid(incoming)) => valid.push((*incoming, delivery)),
+                Ok(Decoded::Invalid(failure)) => {
+                    self.dead_letter(delivery, *failure, shutdown).await?
+                }
                 Err(error) => {
                     let failure = Failure {
                         id: None,
                         envelope: None,
                         code: "apply_failed",
-                        detail: format!("the database refused the lookup: {}", db_error_kind(&error)),
+                        detail: format!(
+                            "the database refused the lookup: {}",
+                            db_error_kind(&error)
+                        ),
                     };
                     self.dead_letter(delivery, failure, shutdown).await?;
                 }
@@ -131,12 +149,18 @@ impl Consumer {
             // record fails.
             Err(_) if incoming.len() > 1 => {
                 for (one, delivery) in &valid {
-                    if let Err(error) = self.retrying_apply(std::slice::from_ref(one), shutdown).await? {
+                    if let Err(error) = self
+                        .retrying_apply(std::slice::from_ref(one), shutdown)
+                        .await?
+                    {
                         let failure = Failure {
                             id: Some(one.message.id),
                             envelope: Some(KnownRecord::of(one)),
                             code: "apply_failed",
-                            detail: format!("the database refused the record: {}", db_error_kind(&error)),
+                            detail: format!(
+                                "the database refused the record: {}",
+                                db_error_kind(&error)
+                            ),
                         };
                         self.dead_letter(delivery, failure, shutdown).await?;
                     }
@@ -214,18 +238,29 @@ impl Consumer {
 
     /// Marks the record failed (when its id is known) and rejects it without requeue: the
     /// broker moves it to the dead-letter queue, where it is kept for replay.
-    async fn dead_letter(&self, delivery: &Delivery, failure: Failure, shutdown: &CancellationToken) -> Result<(), Stop> {
+    async fn dead_letter(
+        &self,
+        delivery: &Delivery,
+        failure: Failure,
+        shutdown: &CancellationToken,
+    ) -> Result<(), Stop> {
         tracing::warn!(
             record.id = ?failure.id,
             error.code = failure.code,
             redelivered = delivery.redelivered,
             "record can never apply; dead-lettering"
         );
-        if let Err(error) = self.retrying(shutdown, || self.store.mark_failed(&failure)).await? {
+        if let Err(error) = self
+            .retrying(shutdown, || self.store.mark_failed(&failure))
+            .await?
+        {
             tracing::error!(record.id = ?failure.id, error.kind = db_error_kind(&error), "could not mark the record failed");
         }
         delivery
-            .nack(BasicNackOptions { requeue: false, multiple: false })
+            .nack(BasicNackOptions {
+                requeue: false,
+                multiple: false,
+            })
             .await
             .map(drop)
             .map_err(|e| Stop::Broker(anyhow::Error::new(e).context("rejecting a record")))
@@ -242,4 +277,3 @@ pub fn db_error_kind(error: &sqlx::Error) -> String {
         other => format!("{:?}", std::mem::discriminant(other)),
     }
 }
-

@@ -8,8 +8,8 @@ use schema::envelope::RecordMessage;
 use uuid::Uuid;
 
 pub enum Decoded {
-    Valid(Incoming),
-    Invalid(Failure),
+    Valid(Box<Incoming>),
+    Invalid(Box<Failure>),
 }
 
 /// Checks a delivery again: the queue is a trust boundary, so a message someone put there by
@@ -20,7 +20,14 @@ pub async fn decode(store: &Store, delivery: &Delivery) -> Result<Decoded, sqlx:
         .message_id()
         .as_ref()
         .and_then(|id| Uuid::parse_str(id.as_str()).ok());
-    let invalid = |code, detail: String| Ok(Decoded::Invalid(Failure { id, envelope: None, code, detail }));
+    let invalid = |code, detail: String| {
+        Ok(Decoded::Invalid(Box::new(Failure {
+            id,
+            envelope: None,
+            code,
+            detail,
+        })))
+    };
     let message: RecordMessage = match serde_json::from_slice(&delivery.data) {
         Ok(message) => message,
         // Only the kind and place of the error: serde's own message can quote the value.
@@ -35,12 +42,21 @@ pub async fn decode(store: &Store, delivery: &Delivery) -> Result<Decoded, sqlx:
         }
     };
     if id.is_some_and(|id| id != message.id) {
-        return invalid("invalid_message", "the message_id property differs from the record id".into());
+        return invalid(
+            "invalid_message",
+            "the message_id property differs from the record id".into(),
+        );
     }
     let Some(partner_id) = store.partner_id(&message.partner).await? else {
-        return invalid("unknown_partner", "the message names no known partner".into());
+        return invalid(
+            "unknown_partner",
+            "the message names no known partner".into(),
+        );
     };
-    let incoming = Incoming { partner_id, message };
+    let incoming = Incoming {
+        partner_id,
+        message,
+    };
     if let Err(report) = incoming.message.record.validate() {
         // garde's report names the path and the rule, never the value.
         let failure = Failure {
@@ -49,7 +65,7 @@ pub async fn decode(store: &Store, delivery: &Delivery) -> Result<Decoded, sqlx:
             code: "invalid_record",
             detail: format!("the record breaks the contract: {report}"),
         };
-        return Ok(Decoded::Invalid(failure));
+        return Ok(Decoded::Invalid(Box::new(failure)));
     }
-    Ok(Decoded::Valid(incoming))
+    Ok(Decoded::Valid(Box::new(incoming)))
 }

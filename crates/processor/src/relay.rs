@@ -76,7 +76,9 @@ impl Relay {
                 body: payload.into_bytes(),
             })
             .collect();
-        self.publisher.publish_all(&self.exchange, false, outgoing).await?;
+        self.publisher
+            .publish_all(&self.exchange, false, outgoing)
+            .await?;
         sqlx::query("update outbox_events set sent_at = now() where seq = any($1)")
             .bind(&seqs)
             .execute(&mut *tx)
@@ -89,7 +91,10 @@ impl Relay {
 
 fn properties(event_id: Uuid, event_type: &str) -> BasicProperties {
     let mut headers = FieldTable::default();
-    headers.insert("eventId".into(), AMQPValue::LongString(event_id.to_string().as_str().into()));
+    headers.insert(
+        "eventId".into(),
+        AMQPValue::LongString(event_id.to_string().as_str().into()),
+    );
     BasicProperties::default()
         .with_content_type("application/json".into())
         .with_type(event_type.into())

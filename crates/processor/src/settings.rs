@@ -41,12 +41,23 @@ impl Settings {
             retry_max: env::millis("BILLING_RETRY_MAX_MS", 5000)?,
         };
         anyhow::ensure!(settings.prefetch > 0, "BILLING_PREFETCH must be at least 1");
-        anyhow::ensure!(settings.apply_group > 0, "BILLING_APPLY_GROUP must be at least 1");
-        anyhow::ensure!(settings.relay_batch > 0, "BILLING_RELAY_BATCH must be at least 1");
+        anyhow::ensure!(
+            settings.apply_group > 0,
+            "BILLING_APPLY_GROUP must be at least 1"
+        );
+        anyhow::ensure!(
+            settings.relay_batch > 0,
+            "BILLING_RELAY_BATCH must be at least 1"
+        );
         settings
             .http_addr
             .parse::<std::net::SocketAddr>()
-            .with_context(|| format!("BILLING_PROCESSOR_ADDR is not a host:port address: {}", settings.http_addr))?;
+            .with_context(|| {
+                format!(
+                    "BILLING_PROCESSOR_ADDR is not a host:port address: {}",
+                    settings.http_addr
+                )
+            })?;
         Ok(settings)
     }
 }

@@ -56,8 +56,12 @@ impl Processor {
             retry_max: settings.retry_max,
             wake: events_written,
         };
-        let listener = TcpListener::bind(&settings.http_addr)
-            .with_context(|| format!("cannot listen on BILLING_PROCESSOR_ADDR {}", settings.http_addr))?;
+        let listener = TcpListener::bind(&settings.http_addr).with_context(|| {
+            format!(
+                "cannot listen on BILLING_PROCESSOR_ADDR {}",
+                settings.http_addr
+            )
+        })?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(HealthState { db, consuming });
         let server = HttpServer::new(move || {
@@ -70,7 +74,12 @@ impl Processor {
         .disable_signals()
         .listen(listener)?
         .run();
-        Ok(Processor { port, server, consumer, relay })
+        Ok(Processor {
+            port,
+            server,
+            consumer,
+            relay,
+        })
     }
 
     pub fn port(&self) -> u16 {

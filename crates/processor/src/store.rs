@@ -30,7 +30,10 @@ pub struct Store {
 
 impl Store {
     pub fn new(db: PgPool) -> Self {
-        Store { db, partners: Default::default() }
+        Store {
+            db,
+            partners: Default::default(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -65,7 +68,11 @@ impl Store {
         write_events(&mut tx, &plan.events).await?;
         write_statuses(&mut tx, &plan.statuses).await?;
         tx.commit().await?;
-        let superseded = plan.statuses.iter().filter(|(_, s)| matches!(s, StatusChange::Superseded { .. })).count();
+        let superseded = plan
+            .statuses
+            .iter()
+            .filter(|(_, s)| matches!(s, StatusChange::Superseded { .. }))
+            .count();
         Ok(Outcome {
             applied: plan.applied.len(),
             superseded,
@@ -150,7 +157,10 @@ fn split_keys(keys: &[(i64, String)]) -> (Vec<i64>, Vec<&str>) {
     keys.iter().map(|(p, e)| (*p, e.as_str())).unzip()
 }
 
-async fn lock_links(tx: &mut Transaction<'_, Postgres>, keys: &[(i64, String)]) -> Result<(), sqlx::Error> {
+async fn lock_links(
+    tx: &mut Transaction<'_, Postgres>,
+    keys: &[(i64, String)],
+) -> Result<(), sqlx::Error> {
     let (partners, external_ids) = split_keys(keys);
     sqlx::query(
         "select pg_advisory_xact_lock(k) from (
@@ -166,7 +176,10 @@ async fn lock_links(tx: &mut Transaction<'_, Postgres>, keys: &[(i64, String)]) 
     Ok(())
 }
 
-async fn load_done(tx: &mut Transaction<'_, Postgres>, ids: &[Uuid]) -> Result<HashSet<Uuid>, sqlx::Error> {
+async fn load_done(
+    tx: &mut Transaction<'_, Postgres>,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
     let done: Vec<Uuid> = sqlx::query_scalar(
         "select id from record_status where id = any($1) and status in ('applied', 'superseded')",
     )
@@ -176,7 +189,16 @@ async fn load_done(tx: &mut Transaction<'_, Postgres>, ids: &[Uuid]) -> Result<H
     Ok(done.into_iter().collect())
 }
 
-type LinkRow = (i64, String, Uuid, String, Vec<String>, time::OffsetDateTime, Option<time::OffsetDateTime>, bool);
+type LinkRow = (
+    i64,
+    String,
+    Uuid,
+    String,
+    Vec<String>,
+    time::OffsetDateTime,
+    Option<time::OffsetDateTime>,
+    bool,
+);
 
 async fn load_links(
     tx: &mut Transaction<'_, Postgres>,
@@ -196,17 +218,28 @@ async fn load_links(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(partner_id, external_id, record_id, account_id, product_codes, started_at, finished_at, blocked)| {
-            let state = LinkState {
+        .map(
+            |(
+                partner_id,
+                external_id,
                 record_id,
                 account_id,
                 product_codes,
-                started_at: from_db_time(started_at),
-                finished_at: finished_at.map(from_db_time),
+                started_at,
+                finished_at,
                 blocked,
-            };
-            ((partner_id, external_id), state)
-        })
+            )| {
+                let state = LinkState {
+                    record_id,
+                    account_id,
+                    product_codes,
+                    started_at: from_db_time(started_at),
+                    finished_at: finished_at.map(from_db_time),
+                    blocked,
+                };
+                ((partner_id, external_id), state)
+            },
+        )
         .collect())
 }
 
@@ -230,7 +263,10 @@ struct LinkJson<'a> {
     block_reason: Option<&'a str>,
 }
 
-async fn write_links(tx: &mut Transaction<'_, Postgres>, applied: &[&Incoming]) -> Result<(), sqlx::Error> {
+async fn write_links(
+    tx: &mut Transaction<'_, Postgres>,
+    applied: &[&Incoming],
+) -> Result<(), sqlx::Error> {
     if applied.is_empty() {
         return Ok(());
     }
@@ -282,7 +318,10 @@ async fn write_links(tx: &mut Transaction<'_, Postgres>, applied: &[&Incoming]) 
     Ok(())
 }
 
-async fn write_events(tx: &mut Transaction<'_, Postgres>, events: &[ProductEvent]) -> Result<(), sqlx::Error> {
+async fn write_events(
+    tx: &mut Transaction<'_, Postgres>,
+    events: &[ProductEvent],
+) -> Result<(), sqlx::Error> {
     if events.is_empty() {
         return Ok(());
     }

@@ -49,7 +49,8 @@ pub fn to_db_time(ts: jiff::Timestamp) -> time::OffsetDateTime {
 
 /// A stored `timestamptz` as a `jiff` instant.
 pub fn from_db_time(value: time::OffsetDateTime) -> jiff::Timestamp {
-    jiff::Timestamp::from_nanosecond(value.unix_timestamp_nanos()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    jiff::Timestamp::from_nanosecond(value.unix_timestamp_nanos())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
 /// True for errors that say the database is unreachable or busy right now (retry later), as

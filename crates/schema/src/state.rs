@@ -45,10 +45,26 @@ mod tests {
         let now = ts("2026-01-01T00:00:00Z");
         let past = ts("2025-01-01T00:00:00Z");
         let future = ts("2027-01-01T00:00:00Z");
-        assert_eq!(effective_state(future, Some(past), true, now), EffectiveState::Finished);
-        assert_eq!(effective_state(future, None, true, now), EffectiveState::Scheduled);
-        assert_eq!(effective_state(past, Some(future), true, now), EffectiveState::Blocked);
-        assert_eq!(effective_state(past, None, false, now), EffectiveState::Active);
-        assert_eq!(effective_state(past, Some(now), false, now), EffectiveState::Finished, "the end is exclusive");
+        assert_eq!(
+            effective_state(future, Some(past), true, now),
+            EffectiveState::Finished
+        );
+        assert_eq!(
+            effective_state(future, None, true, now),
+            EffectiveState::Scheduled
+        );
+        assert_eq!(
+            effective_state(past, Some(future), true, now),
+            EffectiveState::Blocked
+        );
+        assert_eq!(
+            effective_state(past, None, false, now),
+            EffectiveState::Active
+        );
+        assert_eq!(
+            effective_state(past, Some(now), false, now),
+            EffectiveState::Finished,
+            "the end is exclusive"
+        );
     }
 }

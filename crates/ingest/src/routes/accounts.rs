@@ -103,24 +103,41 @@ pub async fn get(
     .map_err(ApiError::store)?;
     let records = links
         .into_iter()
-        .map(|(external_id, record_id, apartment, address, codes, started_at, finished_at, block_reason)| {
-            let products = codes
-                .into_iter()
-                .map(|code| ProductView {
-                    code,
-                    state: effective_state(
-                        from_db_time(started_at),
-                        finished_at.map(from_db_time),
-                        block_reason.is_some(),
-                        as_of,
-                    ),
-                    started_at: api_time(started_at),
-                    finished_at: finished_at.map(api_time),
-                    block_reason: block_reason.clone(),
-                })
-                .collect();
-            LinkView { external_id, record_id, apartment, address, products }
-        })
+        .map(
+            |(
+                external_id,
+                record_id,
+                apartment,
+                address,
+                codes,
+                started_at,
+                finished_at,
+                block_reason,
+            )| {
+                let products = codes
+                    .into_iter()
+                    .map(|code| ProductView {
+                        code,
+                        state: effective_state(
+                            from_db_time(started_at),
+                            finished_at.map(from_db_time),
+                            block_reason.is_some(),
+                            as_of,
+                        ),
+                        started_at: api_time(started_at),
+                        finished_at: finished_at.map(api_time),
+                        block_reason: block_reason.clone(),
+                    })
+                    .collect();
+                LinkView {
+                    external_id,
+                    record_id,
+                    apartment,
+                    address,
+                    products,
+                }
+            },
+        )
         .collect();
     Ok(HttpResponse::Ok().json(AccountView {
         account_id,

@@ -69,11 +69,18 @@ pub async fn submit(
 }
 
 fn answer(body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(body)
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }
 
 /// Checks, publishes and records a batch; returns the JSON of the 200 answer.
-async fn accept(req: &HttpRequest, partner: &Partner, body: &[u8], state: &AppState) -> Result<Vec<u8>, ApiError> {
+async fn accept(
+    req: &HttpRequest,
+    partner: &Partner,
+    body: &[u8],
+    state: &AppState,
+) -> Result<Vec<u8>, ApiError> {
     let catalogue = PartnerCatalogue::load(&state.db, partner.id)
         .await
         .map_err(ApiError::store)?;
@@ -113,9 +120,15 @@ async fn accept(req: &HttpRequest, partner: &Partner, body: &[u8], state: &AppSt
             account_id: &m.record.account_id,
         })
         .collect();
-    status_store::insert_queued(&state.db, partner.id, to_db_time(created_at), request_id.as_deref(), &rows)
-        .await
-        .map_err(ApiError::store)?;
+    status_store::insert_queued(
+        &state.db,
+        partner.id,
+        to_db_time(created_at),
+        request_id.as_deref(),
+        &rows,
+    )
+    .await
+    .map_err(ApiError::store)?;
     tracing::info!(records = messages.len(), "batch accepted");
 
     let created_at = crate::routes::api_timestamp(created_at);

@@ -30,7 +30,10 @@ pub fn api_time(value: time::OffsetDateTime) -> String {
 }
 
 /// A query string that cannot even be decoded answers in the envelope like everything else.
-pub fn query_error(error: actix_web::error::QueryPayloadError, _: &actix_web::HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    error: actix_web::error::QueryPayloadError,
+    _: &actix_web::HttpRequest,
+) -> actix_web::Error {
     let _ = error;
     ApiError::Invalid(schema::Problems(vec![Problem::new(
         "",

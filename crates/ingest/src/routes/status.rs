@@ -41,7 +41,9 @@ pub struct RecordStatus {
 }
 
 impl From<StatusRow> for RecordStatus {
-    fn from((id, external_id, status, created_at, processed_at, superseded_by, errors): StatusRow) -> Self {
+    fn from(
+        (id, external_id, status, created_at, processed_at, superseded_by, errors): StatusRow,
+    ) -> Self {
         RecordStatus {
             id,
             external_id,
@@ -104,28 +106,50 @@ pub async fn list(
     let mut problems = schema::Problems::default();
     let status = query.status.filter(|s| !s.is_empty());
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
-        problems.0.push(query_problem("status", ErrorCode::InvalidType, "must be one of queued, applied, superseded, failed"));
+        problems.0.push(query_problem(
+            "status",
+            ErrorCode::InvalidType,
+            "must be one of queued, applied, superseded, failed",
+        ));
     }
     let since = match query.since.filter(|s| !s.is_empty()) {
         None => None,
-        Some(text) => match schema::fields::dates::WrittenDate::parse(&text).and_then(|d| d.start(&state.limits.zone)) {
+        Some(text) => match schema::fields::dates::WrittenDate::parse(&text)
+            .and_then(|d| d.start(&state.limits.zone))
+        {
             Ok(ts) => Some(runtime::db::to_db_time(ts)),
             Err(_) => {
-                problems.0.push(query_problem("since", ErrorCode::InvalidDate, "must be an ISO 8601 date or date-time"));
+                problems.0.push(query_problem(
+                    "since",
+                    ErrorCode::InvalidDate,
+                    "must be an ISO 8601 date or date-time",
+                ));
                 None
             }
         },
     };
     let cursor = match query.cursor.filter(|s| !s.is_empty()) {
         None => None,
-        Some(text) => Uuid::parse_str(&text).map_err(|_| problems.0.push(query_problem("cursor", ErrorCode::InvalidType, "must be a nextCursor value from a previous page"))).ok(),
+        Some(text) => Uuid::parse_str(&text)
+            .map_err(|_| {
+                problems.0.push(query_problem(
+                    "cursor",
+                    ErrorCode::InvalidType,
+                    "must be a nextCursor value from a previous page",
+                ))
+            })
+            .ok(),
     };
     let limit = match query.limit.filter(|s| !s.is_empty()) {
         None => DEFAULT_LIMIT,
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
-                problems.0.push(query_problem("limit", ErrorCode::InvalidType, "must be a whole number from 1 to 1000"));
+                problems.0.push(query_problem(
+                    "limit",
+                    ErrorCode::InvalidType,
+                    "must be a whole number from 1 to 1000",
+                ));
                 DEFAULT_LIMIT
             }
         },

@@ -2,7 +2,7 @@
 //! recovery without a restart.
 
 use crate::helpers::*;
-use crate::proxy::Proxy;
+use billing_testkit::proxy::Proxy;
 use lapin::options::QueueDeleteOptions;
 use lapin::{Connection, ConnectionProperties};
 use std::process::Command;

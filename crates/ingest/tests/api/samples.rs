@@ -5,15 +5,6 @@ use crate::helpers::*;
 use lapin::types::AMQPValue;
 use serde_json::Value;
 
-pub fn sample(name: &str) -> Value {
-    let path = format!(
-        "{}/../../../shared/samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("sample is JSON")
-}
-
 fn header<'a>(props: &'a lapin::BasicProperties, name: &str) -> Option<&'a AMQPValue> {
     props.headers().as_ref()?.inner().get(name)
 }

@@ -63,7 +63,11 @@ pub struct Subject<'a> {
 
 /// One event per product and change, from `previous` (none for a new link) to `next`.
 /// A change of the block reason's text alone is no event.
-pub fn events(subject: &Subject, previous: Option<&LinkState>, next: &LinkState) -> Vec<ProductEvent> {
+pub fn events(
+    subject: &Subject,
+    previous: Option<&LinkState>,
+    next: &LinkState,
+) -> Vec<ProductEvent> {
     let event = |event_type, state: &LinkState, code: &str| ProductEvent {
         event_id: Uuid::now_v7(),
         event_type,
@@ -79,10 +83,15 @@ pub fn events(subject: &Subject, previous: Option<&LinkState>, next: &LinkState)
     };
     let mut out = Vec::new();
     let Some(previous) = previous else {
-        out.extend(next.product_codes.iter().map(|code| event(ACTIVATED, next, code)));
+        out.extend(
+            next.product_codes
+                .iter()
+                .map(|code| event(ACTIVATED, next, code)),
+        );
         return out;
     };
-    let rescheduled = previous.started_at != next.started_at || previous.finished_at != next.finished_at;
+    let rescheduled =
+        previous.started_at != next.started_at || previous.finished_at != next.finished_at;
     for code in &next.product_codes {
         if !previous.product_codes.contains(code) {
             out.push(event(ACTIVATED, next, code));
@@ -121,29 +130,57 @@ mod tests {
     }
 
     fn kinds(previous: Option<&LinkState>, next: &LinkState) -> Vec<(&'static str, String)> {
-        let subject = Subject { partner: "p", external_id: "e", now: Timestamp::now() };
-        events(&subject, previous, next).into_iter().map(|e| (e.event_type, e.product_code)).collect()
+        let subject = Subject {
+            partner: "p",
+            external_id: "e",
+            now: Timestamp::now(),
+        };
+        events(&subject, previous, next)
+            .into_iter()
+            .map(|e| (e.event_type, e.product_code))
+            .collect()
     }
 
     #[test]
     fn a_new_link_activates_each_product() {
-        assert_eq!(kinds(None, &state(&["base", "video"], false, None)), vec![(ACTIVATED, "base".into()), (ACTIVATED, "video".into())]);
+        assert_eq!(
+            kinds(None, &state(&["base", "video"], false, None)),
+            vec![(ACTIVATED, "base".into()), (ACTIVATED, "video".into())]
+        );
     }
 
     #[test]
     fn changed_codes_activate_and_deactivate() {
-        let got = kinds(Some(&state(&["base", "video"], false, None)), &state(&["base", "gate"], false, None));
-        assert_eq!(got, vec![(ACTIVATED, "gate".into()), (DEACTIVATED, "video".into())]);
+        let got = kinds(
+            Some(&state(&["base", "video"], false, None)),
+            &state(&["base", "gate"], false, None),
+        );
+        assert_eq!(
+            got,
+            vec![(ACTIVATED, "gate".into()), (DEACTIVATED, "video".into())]
+        );
     }
 
     #[test]
     fn blocking_unblocking_and_rescheduling_are_per_product() {
         let open = state(&["base", "archive"], false, None);
         let blocked = state(&["base", "archive"], true, None);
-        assert_eq!(kinds(Some(&open), &blocked), vec![(BLOCKED, "base".into()), (BLOCKED, "archive".into())]);
-        assert_eq!(kinds(Some(&blocked), &open), vec![(UNBLOCKED, "base".into()), (UNBLOCKED, "archive".into())]);
+        assert_eq!(
+            kinds(Some(&open), &blocked),
+            vec![(BLOCKED, "base".into()), (BLOCKED, "archive".into())]
+        );
+        assert_eq!(
+            kinds(Some(&blocked), &open),
+            vec![(UNBLOCKED, "base".into()), (UNBLOCKED, "archive".into())]
+        );
         let ends = state(&["base", "archive"], false, Some("2027-03-31T21:00:00Z"));
-        assert_eq!(kinds(Some(&open), &ends), vec![(RESCHEDULED, "base".into()), (RESCHEDULED, "archive".into())]);
+        assert_eq!(
+            kinds(Some(&open), &ends),
+            vec![
+                (RESCHEDULED, "base".into()),
+                (RESCHEDULED, "archive".into())
+            ]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use uuid::Uuid;
 pub type LinkKey = (i64, String);
 
 /// A decoded, valid message and the partner it belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incoming {
     pub partner_id: i64,
     pub message: RecordMessage,
@@ -63,7 +63,9 @@ pub fn plan<'a>(
         let previous = stored.get(&key);
         let newest = records.last().copied();
         let winner = newest.filter(|r| previous.is_none_or(|p| r.message.id > p.record_id));
-        let final_id = winner.map(|w| w.message.id).or(previous.map(|p| p.record_id));
+        let final_id = winner
+            .map(|w| w.message.id)
+            .or(previous.map(|p| p.record_id));
         for record in &records {
             if winner.is_some_and(|w| w.message.id == record.message.id) {
                 continue;
@@ -71,7 +73,8 @@ pub fn plan<'a>(
             // Equal to the stored id would be the applied record itself; `done` covers it,
             // and the stored id then supersedes nothing.
             if let Some(by) = final_id.filter(|by| *by != record.message.id) {
-                plan.statuses.push((record, StatusChange::Superseded { by }));
+                plan.statuses
+                    .push((record, StatusChange::Superseded { by }));
             }
         }
         if let Some(winner) = winner {
@@ -128,20 +131,48 @@ mod tests {
         let newer = incoming("e", &["video"]);
         let group = vec![newer.clone(), older.clone()];
         let plan = plan(&group, &HashMap::new(), &HashSet::new(), Timestamp::now());
-        assert_eq!(plan.applied.iter().map(|r| r.message.id).collect::<Vec<_>>(), vec![newer.message.id]);
-        assert!(plan.statuses.contains(&(&group[1], StatusChange::Superseded { by: newer.message.id })));
-        assert_eq!(plan.events.iter().map(|e| e.product_code.as_str()).collect::<Vec<_>>(), vec!["video"]);
+        assert_eq!(
+            plan.applied
+                .iter()
+                .map(|r| r.message.id)
+                .collect::<Vec<_>>(),
+            vec![newer.message.id]
+        );
+        assert!(plan.statuses.contains(&(
+            &group[1],
+            StatusChange::Superseded {
+                by: newer.message.id
+            }
+        )));
+        assert_eq!(
+            plan.events
+                .iter()
+                .map(|e| e.product_code.as_str())
+                .collect::<Vec<_>>(),
+            vec!["video"]
+        );
     }
 
     #[test]
     fn a_record_older_than_the_stored_one_is_superseded_and_changes_nothing() {
         let older = incoming("e", &["base"]);
         let stored_record = incoming("e", &["video"]);
-        let stored = HashMap::from([(older.key(), LinkState::of(stored_record.message.id, &stored_record.message.record))]);
+        let stored = HashMap::from([(
+            older.key(),
+            LinkState::of(stored_record.message.id, &stored_record.message.record),
+        )]);
         let group = vec![older];
         let plan = plan(&group, &stored, &HashSet::new(), Timestamp::now());
         assert!(plan.applied.is_empty() && plan.events.is_empty());
-        assert_eq!(plan.statuses, vec![(&group[0], StatusChange::Superseded { by: stored_record.message.id })]);
+        assert_eq!(
+            plan.statuses,
+            vec![(
+                &group[0],
+                StatusChange::Superseded {
+                    by: stored_record.message.id
+                }
+            )]
+        );
     }
 
     #[test]
@@ -149,8 +180,17 @@ mod tests {
         let record = incoming("e", &["base"]);
         let group = vec![record.clone(), record.clone()];
         let plan1 = plan(&group, &HashMap::new(), &HashSet::new(), Timestamp::now());
-        assert_eq!((plan1.applied.len(), plan1.events.len()), (1, 1), "twice in one group counts once");
-        let plan2 = plan(&group, &HashMap::new(), &HashSet::from([record.message.id]), Timestamp::now());
+        assert_eq!(
+            (plan1.applied.len(), plan1.events.len()),
+            (1, 1),
+            "twice in one group counts once"
+        );
+        let plan2 = plan(
+            &group,
+            &HashMap::new(),
+            &HashSet::from([record.message.id]),
+            Timestamp::now(),
+        );
         assert!(plan2.applied.is_empty() && plan2.statuses.is_empty() && plan2.events.is_empty());
     }
 }
