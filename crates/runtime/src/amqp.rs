@@ -119,5 +119,26 @@ pub async fn declare_topology(channel: &Channel, topology: &Topology) -> anyhow:
         )
         .await
         .context("declaring the events exchange")?;
+    channel
+        .queue_declare(
+            topology.events_recent_queue().into(),
+            queue_options,
+            table(&[
+                ("x-queue-type", text("quorum")),
+                ("x-max-length", AMQPValue::LongLongInt(Topology::EVENTS_RECENT_MAX)),
+            ]),
+        )
+        .await
+        .context("declaring the recent-events queue")?;
+    channel
+        .queue_bind(
+            topology.events_recent_queue().into(),
+            topology.events_exchange().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .context("binding the recent-events queue")?;
     Ok(())
 }

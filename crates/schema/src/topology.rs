@@ -7,7 +7,7 @@
 //! ```text
 //! ""  (default exchange) --routing key = records queue--> billing.records (quorum)
 //! billing.records --dead letters (at-least-once)--> billing.dead (fanout) --> billing.records.dead (quorum)
-//! billing.events (topic, routing key = event type)
+//! billing.events (topic, routing key = event type) --#--> billing.events.recent (bounded)
 //! ```
 //!
 //! Queue arguments that RabbitMQ fixes at declaration are here; tunables (delivery limit,
@@ -52,6 +52,15 @@ impl Topology {
     pub fn events_exchange(&self) -> String {
         self.named("billing.events")
     }
+
+    /// The latest events (bounded, oldest dropped first), for people looking at them in the
+    /// management UI; consumers bind queues of their own.
+    pub fn events_recent_queue(&self) -> String {
+        self.named("billing.events.recent")
+    }
+
+    /// Length bound of [`Topology::events_recent_queue`].
+    pub const EVENTS_RECENT_MAX: i64 = 10_000;
 }
 
 #[cfg(test)]

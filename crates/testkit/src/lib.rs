@@ -104,7 +104,7 @@ impl Drop for TestBroker {
             let Ok(channel) = conn.create_channel().await else {
                 return;
             };
-            for queue in [topology.records_queue(), topology.dead_queue()] {
+            for queue in [topology.records_queue(), topology.dead_queue(), topology.events_recent_queue()] {
                 let _ = channel
                     .queue_delete(queue.into(), QueueDeleteOptions::default())
                     .await;

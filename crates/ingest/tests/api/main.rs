@@ -6,6 +6,8 @@ mod auth;
 mod broker;
 mod edge_cases;
 mod helpers;
+mod idempotency;
 mod partners_cli;
 mod samples;
+mod status;
 mod validation;
