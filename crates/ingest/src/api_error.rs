@@ -26,6 +26,10 @@ pub enum ApiError {
     NotFound,
     #[error("idempotency key in flight")]
     InFlight,
+    #[error("rate limited")]
+    RateLimited { retry_after: std::time::Duration },
+    #[error("body not received in time")]
+    BodyTimeout,
     #[error("method not allowed")]
     MethodNotAllowed,
     #[error("broker unavailable")]
@@ -56,6 +60,14 @@ impl ApiError {
                 "the body must be UTF-8 JSON sent as `Content-Type: application/json` (charset, if given, utf-8)",
             ),
             ApiError::Invalid(problems) => problems.0.clone(),
+            ApiError::RateLimited { .. } => one(
+                ErrorCode::RateLimited,
+                "too many requests or failed logins; retry after the time in Retry-After",
+            ),
+            ApiError::BodyTimeout => one(
+                ErrorCode::InvalidJson,
+                "the body did not arrive in time; send it at once",
+            ),
             ApiError::InFlight => one(
                 ErrorCode::IdempotencyKeyInFlight,
                 "a request with this Idempotency-Key is still being processed; retry shortly",
@@ -96,6 +108,8 @@ impl ResponseError for ApiError {
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::InFlight => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BrokerUnavailable(_) | ApiError::StoreUnavailable(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -119,6 +133,12 @@ impl ResponseError for ApiError {
                     header::RETRY_AFTER,
                     HeaderValue::from_static(RETRY_AFTER_SECONDS),
                 ));
+            }
+            ApiError::RateLimited { retry_after } => {
+                let seconds = retry_after.as_secs().max(1).to_string();
+                if let Ok(value) = HeaderValue::from_str(&seconds) {
+                    response.insert_header((header::RETRY_AFTER, value));
+                }
             }
             _ => {}
         }

@@ -53,20 +53,54 @@ impl FromRequest for Partner {
             .and_then(|v| v.to_str().ok());
         let credentials = parse_basic(header);
         let state = req.app_data::<web::Data<AppState>>().cloned();
+        // The peer address, not a forwarded header a client could forge.
+        let client = req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
         Box::pin(async move {
             let (Some(credentials), Some(state)) = (credentials, state) else {
                 return Err(ApiError::Unauthorized);
             };
-            match store::authenticate(&state.db, &credentials.username, &credentials.password).await
-            {
-                Ok(Some(partner)) => Ok(partner),
+            let login = format!("{}|{client}", credentials.username);
+            let limits = &state.limits_of_abuse;
+            limits
+                .failed_logins
+                .check(&login)
+                .map_err(refused("failed_logins"))?;
+            let authenticated =
+                store::authenticate(&state.db, &credentials.username, &credentials.password).await;
+            let partner = match authenticated {
+                Ok(Some(partner)) => partner,
                 Ok(None) => {
                     tracing::info!(error.code = "unauthorized", "authentication failed");
-                    Err(ApiError::Unauthorized)
+                    metrics::counter!("billing_auth_failures_total").increment(1);
+                    limits
+                        .failed_logins
+                        .hit(&login)
+                        .map_err(refused("failed_logins"))?;
+                    return Err(ApiError::Unauthorized);
                 }
-                Err(error) => Err(ApiError::store(error)),
-            }
+                Err(error) => return Err(ApiError::store(error)),
+            };
+            limits
+                .requests
+                .hit(&partner.name)
+                .map_err(refused("requests"))?;
+            Ok(partner)
         })
+    }
+}
+
+fn refused(reason: &'static str) -> impl Fn(std::time::Duration) -> ApiError {
+    move |retry_after| {
+        tracing::info!(
+            error.code = "rate_limited",
+            limit = reason,
+            "request throttled"
+        );
+        metrics::counter!("billing_rate_limited_total", "limit" => reason).increment(1);
+        ApiError::RateLimited { retry_after }
     }
 }
 

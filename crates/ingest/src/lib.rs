@@ -11,6 +11,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod cli;
 pub mod idempotency;
+pub mod limits;
 pub mod partners;
 pub mod publisher;
 pub mod request_id;

@@ -46,8 +46,18 @@ pub async fn middleware(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let span = tracing::info_span!("request", request.id = %id, http.method = %req.method(), http.route = %route);
+    let method = req.method().to_string();
+    let span = tracing::info_span!("request", request.id = %id, http.method = %method, http.route = %route);
+    let started = std::time::Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
+    let status = match &result {
+        Ok(response) => response.status().as_u16(),
+        Err(error) => error.as_response_error().status_code().as_u16(),
+    };
+    metrics::counter!("billing_http_requests_total", "route" => route.clone(), "method" => method, "status" => status.to_string())
+        .increment(1);
+    metrics::histogram!("billing_http_request_duration_seconds", "route" => route)
+        .record(started.elapsed().as_secs_f64());
     let header_value = HeaderValue::from_str(&id).ok();
     match result {
         Ok(mut response) => {

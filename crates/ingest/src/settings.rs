@@ -24,6 +24,15 @@ pub struct Settings {
     pub http_workers: usize,
     /// `BILLING_DATABASE_POOL`, default 10 connections.
     pub database_pool: u32,
+    /// `BILLING_BODY_TIMEOUT_MS`, default 30000: a client that has not sent its whole body by
+    /// then is cut off (a slow trickle holds a worker's memory).
+    pub body_timeout: Duration,
+    /// `BILLING_RATE_LIMIT_PER_MINUTE`, default 600: requests per partner per minute.
+    pub rate_limit_per_minute: u32,
+    /// `BILLING_LOGIN_FAILURES_MAX`, default 10: failed logins per username and client address
+    /// within `BILLING_LOGIN_FAILURES_WINDOW_SECS` (default 900) before further attempts get 429.
+    pub login_failures_max: u32,
+    pub login_failures_window: Duration,
 }
 
 impl Settings {
@@ -41,6 +50,13 @@ impl Settings {
                 std::thread::available_parallelism().map_or(2, usize::from),
             )?,
             database_pool: env::parsed("BILLING_DATABASE_POOL", 10)?,
+            body_timeout: env::millis("BILLING_BODY_TIMEOUT_MS", 30_000)?,
+            rate_limit_per_minute: env::parsed("BILLING_RATE_LIMIT_PER_MINUTE", 600)?,
+            login_failures_max: env::parsed("BILLING_LOGIN_FAILURES_MAX", 10)?,
+            login_failures_window: Duration::from_secs(env::parsed(
+                "BILLING_LOGIN_FAILURES_WINDOW_SECS",
+                900,
+            )?),
         };
         settings.check()?;
         Ok(settings)

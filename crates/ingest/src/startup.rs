@@ -1,5 +1,6 @@
 //! Building and running the gateway: connect, migrate, declare, bind, serve until stopped.
 
+use crate::limits::{Limits, Throttle};
 use crate::publisher::Publisher;
 use crate::routes;
 use crate::settings::Settings;
@@ -23,6 +24,7 @@ pub struct AppState {
     pub limits: BatchLimits,
     pub db: PgPool,
     pub publisher: Publisher,
+    pub limits_of_abuse: Limits,
 }
 
 pub struct Application {
@@ -34,6 +36,7 @@ impl Application {
     /// Connects to PostgreSQL and RabbitMQ (failing with a message naming the URL), brings
     /// the schema up to date, declares the topology and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        runtime::metrics::install();
         let connections = &settings.connections;
         let db = runtime::db::connect(&connections.database_url, settings.database_pool).await?;
         runtime::db::migrate(&db).await?;
@@ -55,7 +58,15 @@ impl Application {
         })?;
         let port = listener.local_addr()?.port();
         let workers = settings.http_workers;
+        let limits_of_abuse = Limits {
+            requests: Throttle::new(settings.rate_limit_per_minute, Duration::from_secs(60)),
+            failed_logins: Throttle::new(
+                settings.login_failures_max,
+                settings.login_failures_window,
+            ),
+        };
         let state = web::Data::new(AppState {
+            limits_of_abuse,
             limits: BatchLimits {
                 max_records: settings.max_records,
                 zone: settings.zone.clone(),
@@ -71,6 +82,7 @@ impl Application {
                 .wrap(from_fn(crate::request_id::middleware))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/metrics", web::get().to(routes::health::metrics))
                 .service(
                     web::resource("/api/v1/billing")
                         .route(web::post().to(routes::billing::submit))

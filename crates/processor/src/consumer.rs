@@ -117,6 +117,7 @@ impl Consumer {
         let redelivered = group.iter().filter(|d| d.redelivered).count();
         if redelivered > 0 {
             tracing::info!(redelivered, "redelivered records in group");
+            metrics::counter!("billing_redeliveries_total").increment(redelivered as u64);
         }
         let mut valid: Vec<(Incoming, &Delivery)> = Vec::with_capacity(group.len());
         for delivery in &group {
@@ -195,8 +196,29 @@ impl Consumer {
         if group.is_empty() {
             return Ok(Ok(()));
         }
+        let started = std::time::Instant::now();
         let outcome = self.retrying(shutdown, || self.store.apply(group)).await?;
         Ok(outcome.map(|outcome| {
+            metrics::histogram!("billing_apply_seconds").record(started.elapsed().as_secs_f64());
+            metrics::histogram!("billing_apply_group_size").record(group.len() as f64);
+            for (kind, n) in [
+                ("applied", outcome.applied),
+                ("superseded", outcome.superseded),
+                ("duplicate", outcome.duplicates),
+            ] {
+                metrics::counter!("billing_records_processed_total", "outcome" => kind)
+                    .increment(n as u64);
+            }
+            for incoming in group {
+                let m = &incoming.message;
+                tracing::debug!(
+                    record.id = %m.id,
+                    request.id = m.request_id.as_deref().unwrap_or(""),
+                    partner = %m.partner,
+                    external_id = %m.record.external_id,
+                    "record processed"
+                );
+            }
             tracing::debug!(
                 applied = outcome.applied,
                 superseded = outcome.superseded,
@@ -229,6 +251,7 @@ impl Consumer {
                         error.kind = db_error_kind(&error),
                         "database unavailable; holding the records and retrying"
                     );
+                    metrics::counter!("billing_database_retries_total").increment(1);
                     pause.wait(shutdown).await.map_err(|()| Stop::Shutdown)?;
                 }
                 result => return Ok(result),
@@ -250,6 +273,8 @@ impl Consumer {
             redelivered = delivery.redelivered,
             "record can never apply; dead-lettering"
         );
+        metrics::counter!("billing_records_processed_total", "outcome" => "failed").increment(1);
+        metrics::counter!("billing_dead_letters_total", "code" => failure.code).increment(1);
         if let Err(error) = self
             .retrying(shutdown, || self.store.mark_failed(&failure))
             .await?

@@ -1,5 +1,5 @@
-//! The processor's own small HTTP server: `/healthz` (alive) and `/readyz` (consuming, and the
-//! database reachable now).
+//! The processor's own small HTTP server: `/healthz` (alive), `/readyz` (consuming, and the
+//! database reachable now) and `/metrics` (Prometheus).
 
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -29,4 +29,10 @@ pub async fn readyz(state: web::Data<HealthState>) -> HttpResponse {
     } else {
         HttpResponse::ServiceUnavailable().json(body)
     }
+}
+
+pub async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(runtime::metrics::render())
 }

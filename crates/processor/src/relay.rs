@@ -34,6 +34,7 @@ impl Relay {
                 Ok(sent) if sent as i64 >= self.batch => continue,
                 Ok(_) => {
                     pause.reset();
+                    self.measure_backlog().await;
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
                         _ = self.wake.notified() => {}
@@ -42,6 +43,7 @@ impl Relay {
                 }
                 Err(error) => {
                     tracing::warn!(error = %format!("{error:#}"), "outbox relay paused; retrying");
+                    self.measure_backlog().await;
                     if pause.wait(&shutdown).await.is_err() {
                         return;
                     }
@@ -85,7 +87,19 @@ impl Relay {
             .await?;
         tx.commit().await?;
         tracing::debug!(events = seqs.len(), "events relayed");
+        metrics::counter!("billing_events_relayed_total").increment(seqs.len() as u64);
         Ok(seqs.len())
+    }
+
+    /// Updates the outbox backlog gauge (events written, not yet confirmed by the broker).
+    async fn measure_backlog(&self) {
+        let backlog: Result<i64, _> =
+            sqlx::query_scalar("select count(*) from outbox_events where sent_at is null")
+                .fetch_one(&self.db)
+                .await;
+        if let Ok(backlog) = backlog {
+            metrics::gauge!("billing_outbox_backlog").set(backlog as f64);
+        }
     }
 }
 

@@ -25,6 +25,12 @@ pub struct Settings {
     /// `BILLING_RETRY_MAX_MS`, default 5000: the longest pause between retries while the
     /// database or broker is away.
     pub retry_max: Duration,
+    /// `BILLING_RETAIN_STATUS_DAYS`, default 30: final status rows kept this long.
+    pub retain_status_days: i32,
+    /// `BILLING_RETAIN_EVENTS_DAYS`, default 7: relayed outbox events kept this long.
+    pub retain_events_days: i32,
+    /// `BILLING_RETENTION_INTERVAL_SECS`, default 3600: how often the purge runs.
+    pub retention_interval: Duration,
 }
 
 impl Settings {
@@ -39,7 +45,21 @@ impl Settings {
             publish_timeout: env::millis("BILLING_PUBLISH_TIMEOUT_MS", 5000)?,
             database_pool: env::parsed("BILLING_DATABASE_POOL", 8)?,
             retry_max: env::millis("BILLING_RETRY_MAX_MS", 5000)?,
+            retain_status_days: env::parsed("BILLING_RETAIN_STATUS_DAYS", 30)?,
+            retain_events_days: env::parsed("BILLING_RETAIN_EVENTS_DAYS", 7)?,
+            retention_interval: Duration::from_secs(env::parsed(
+                "BILLING_RETENTION_INTERVAL_SECS",
+                3600,
+            )?),
         };
+        anyhow::ensure!(
+            settings.retain_status_days > 0,
+            "BILLING_RETAIN_STATUS_DAYS must be at least 1"
+        );
+        anyhow::ensure!(
+            settings.retain_events_days > 0,
+            "BILLING_RETAIN_EVENTS_DAYS must be at least 1"
+        );
         anyhow::ensure!(settings.prefetch > 0, "BILLING_PREFETCH must be at least 1");
         anyhow::ensure!(
             settings.apply_group > 0,

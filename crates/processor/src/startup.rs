@@ -2,8 +2,10 @@
 //! health until stopped.
 
 use crate::consumer::Consumer;
+use crate::dead_letters::DeadLetters;
 use crate::health::{self, HealthState};
 use crate::relay::Relay;
+use crate::retention::Retention;
 use crate::settings::Settings;
 use crate::store::Store;
 use actix_web::dev::Server;
@@ -22,10 +24,25 @@ pub struct Processor {
     server: Server,
     consumer: Consumer,
     relay: Relay,
+    retention: Retention,
+}
+
+/// The dead-letter commands' access to the broker and the database.
+pub async fn dead_letters(settings: &Settings) -> anyhow::Result<DeadLetters> {
+    let connections = &settings.connections;
+    let db = runtime::db::connect(&connections.database_url, 2).await?;
+    let amqp = runtime::amqp::pool(&connections.amqp_url, 1, settings.publish_timeout)?;
+    runtime::amqp::channel(&amqp, &connections.amqp_url).await?;
+    Ok(DeadLetters {
+        amqp,
+        db,
+        topology: Topology::new(connections.amqp_prefix.clone()),
+    })
 }
 
 impl Processor {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        runtime::metrics::install();
         let connections = &settings.connections;
         let db = runtime::db::connect(&connections.database_url, settings.database_pool).await?;
         runtime::db::migrate(&db).await?;
@@ -56,6 +73,12 @@ impl Processor {
             retry_max: settings.retry_max,
             wake: events_written,
         };
+        let retention = Retention {
+            db: db.clone(),
+            status_days: settings.retain_status_days,
+            events_days: settings.retain_events_days,
+            interval: settings.retention_interval,
+        };
         let listener = TcpListener::bind(&settings.http_addr).with_context(|| {
             format!(
                 "cannot listen on BILLING_PROCESSOR_ADDR {}",
@@ -69,6 +92,7 @@ impl Processor {
                 .app_data(state.clone())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
+                .route("/metrics", web::get().to(health::metrics))
         })
         .workers(1)
         .disable_signals()
@@ -79,6 +103,7 @@ impl Processor {
             server,
             consumer,
             relay,
+            retention,
         })
     }
 
@@ -93,9 +118,11 @@ impl Processor {
         let server = tokio::spawn(self.server);
         let consumer = tokio::spawn(self.consumer.run(shutdown.clone()));
         let relay = tokio::spawn(self.relay.run(shutdown.clone()));
+        let retention = tokio::spawn(self.retention.run(shutdown.clone()));
         shutdown.cancelled().await;
         let _ = consumer.await;
         let _ = relay.await;
+        let _ = retention.await;
         handle.stop(true).await;
         let _ = server.await;
         Ok(())

@@ -125,7 +125,10 @@ pub async fn declare_topology(channel: &Channel, topology: &Topology) -> anyhow:
             queue_options,
             table(&[
                 ("x-queue-type", text("quorum")),
-                ("x-max-length", AMQPValue::LongLongInt(Topology::EVENTS_RECENT_MAX)),
+                (
+                    "x-max-length",
+                    AMQPValue::LongLongInt(Topology::EVENTS_RECENT_MAX),
+                ),
             ]),
         )
         .await

@@ -5,6 +5,7 @@
 pub mod amqp;
 pub mod db;
 pub mod env;
+pub mod metrics;
 pub mod publisher;
 pub mod shutdown;
 pub mod telemetry;

@@ -7,8 +7,22 @@
 
 use tracing_subscriber::{EnvFilter, fmt};
 
+/// Libraries whose debug output can carry message bodies or statement parameters: capped
+/// whatever `RUST_LOG` asks, because personal data must never reach the logs.
+const CAPPED: [&str; 4] = [
+    "lapin=info",
+    "amq_protocol=info",
+    "sqlx=warn",
+    "actix_http=info",
+];
+
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    for directive in CAPPED {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let json = std::env::var("BILLING_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second init (tests start several apps in one process) keeps the first subscriber.

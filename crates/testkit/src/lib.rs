@@ -104,7 +104,11 @@ impl Drop for TestBroker {
             let Ok(channel) = conn.create_channel().await else {
                 return;
             };
-            for queue in [topology.records_queue(), topology.dead_queue(), topology.events_recent_queue()] {
+            for queue in [
+                topology.records_queue(),
+                topology.dead_queue(),
+                topology.events_recent_queue(),
+            ] {
                 let _ = channel
                     .queue_delete(queue.into(), QueueDeleteOptions::default())
                     .await;
@@ -138,6 +142,10 @@ pub fn settings(database_url: &str, prefix: &str) -> Settings {
         publish_channels: 2,
         http_workers: 1,
         database_pool: 5,
+        body_timeout: Duration::from_secs(10),
+        rate_limit_per_minute: 100_000,
+        login_failures_max: 1000,
+        login_failures_window: Duration::from_secs(60),
     }
 }
 
@@ -396,6 +404,9 @@ pub fn processor_settings(database_url: &str, prefix: &str) -> billing_processor
         publish_timeout: Duration::from_secs(3),
         database_pool: 4,
         retry_max: Duration::from_millis(500),
+        retain_status_days: 30,
+        retain_events_days: 7,
+        retention_interval: Duration::from_secs(3600),
     }
 }
 

@@ -44,7 +44,12 @@ pub async fn submit(
             .get(idempotency::HEADER)
             .map(|v| v.to_str().unwrap_or("\u{fffd}")),
     )?;
-    let body = read_body(&req, payload, state.settings.max_body_bytes).await?;
+    let body = tokio::time::timeout(
+        state.settings.body_timeout,
+        read_body(&req, payload, state.settings.max_body_bytes),
+    )
+    .await
+    .map_err(|_| ApiError::BodyTimeout)??;
     let Some(key) = key else {
         return accept(&req, &partner, &body, &state).await.map(answer);
     };
@@ -87,6 +92,9 @@ async fn accept(
     let records = schema::parse_batch(body, &state.limits, &catalogue).map_err(|problems| {
         let codes: Vec<&str> = problems.0.iter().map(|p| p.code.as_str()).collect();
         tracing::info!(errors = problems.0.len(), error.codes = ?codes, "batch rejected");
+        for code in codes {
+            metrics::counter!("billing_records_rejected_total", "code" => code).increment(1);
+        }
         ApiError::Invalid(problems)
     })?;
     tracing::Span::current().record("batch.size", records.len());
@@ -106,11 +114,14 @@ async fn accept(
         })
         .collect();
 
+    let publishing = std::time::Instant::now();
     state
         .publisher
         .publish_all(&messages)
         .await
         .map_err(ApiError::BrokerUnavailable)?;
+    metrics::histogram!("billing_publish_confirm_seconds")
+        .record(publishing.elapsed().as_secs_f64());
 
     let rows: Vec<QueuedRow> = messages
         .iter()
@@ -130,6 +141,8 @@ async fn accept(
     .await
     .map_err(ApiError::store)?;
     tracing::info!(records = messages.len(), "batch accepted");
+    metrics::counter!("billing_records_accepted_total", "partner" => partner.name.clone())
+        .increment(messages.len() as u64);
 
     let created_at = crate::routes::api_timestamp(created_at);
     let data = messages

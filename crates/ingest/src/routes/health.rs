@@ -27,3 +27,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             .json(body)
     }
 }
+
+/// Prometheus metrics of this gateway process.
+pub async fn metrics() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(runtime::metrics::render())
+}

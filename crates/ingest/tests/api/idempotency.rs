@@ -32,9 +32,18 @@ async fn a_retry_with_the_same_key_and_body_gets_the_first_answer_and_publishes_
 #[tokio::test]
 async fn the_same_key_with_another_body_is_refused() {
     let app = TestApp::spawn().await;
-    assert_eq!(post_with_key(&app, "k1", &batch(vec![record("ext-1")])).await.status(), 200);
-    let (status, errors) = errors_of(post_with_key(&app, "k1", &batch(vec![record("ext-2")])).await).await;
-    assert_eq!((status, errors), (422, vec![pair("Idempotency-Key", "idempotency_key_reused")]));
+    assert_eq!(
+        post_with_key(&app, "k1", &batch(vec![record("ext-1")]))
+            .await
+            .status(),
+        200
+    );
+    let (status, errors) =
+        errors_of(post_with_key(&app, "k1", &batch(vec![record("ext-2")])).await).await;
+    assert_eq!(
+        (status, errors),
+        (422, vec![pair("Idempotency-Key", "idempotency_key_reused")])
+    );
 }
 
 #[tokio::test]
@@ -61,7 +70,10 @@ async fn a_key_still_in_flight_is_409() {
         .await
         .unwrap();
     let (status, errors) = errors_of(response).await;
-    assert_eq!((status, errors), (409, vec![pair("", "idempotency_key_in_flight")]));
+    assert_eq!(
+        (status, errors),
+        (409, vec![pair("", "idempotency_key_in_flight")])
+    );
     assert_eq!(app.queued_messages().await, 0);
 }
 
@@ -70,9 +82,16 @@ async fn a_failed_request_releases_its_key_and_keys_are_per_partner() {
     let app = TestApp::spawn().await;
     let invalid = batch(vec![with("msisdn", json!("123"))]);
     assert_eq!(post_with_key(&app, "k1", &invalid).await.status(), 422);
-    assert_eq!(post_with_key(&app, "k1", &batch(vec![record("ext-1")])).await.status(), 200);
+    assert_eq!(
+        post_with_key(&app, "k1", &batch(vec![record("ext-1")]))
+            .await
+            .status(),
+        200
+    );
 
-    let other = billing_ingest::partners::store::add(&app.db, "other").await.unwrap();
+    let other = billing_ingest::partners::store::add(&app.db, "other")
+        .await
+        .unwrap();
     let response = app
         .client
         .post(app.url("/api/v1/billing"))
@@ -82,12 +101,20 @@ async fn a_failed_request_releases_its_key_and_keys_are_per_partner() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200, "another partner's key of the same name is its own");
+    assert_eq!(
+        response.status(),
+        200,
+        "another partner's key of the same name is its own"
+    );
 }
 
 #[tokio::test]
 async fn a_key_over_64_characters_is_refused() {
     let app = TestApp::spawn().await;
-    let (status, errors) = errors_of(post_with_key(&app, &"k".repeat(65), &batch(vec![record("ext-1")])).await).await;
-    assert_eq!((status, errors), (422, vec![pair("Idempotency-Key", "too_long")]));
+    let (status, errors) =
+        errors_of(post_with_key(&app, &"k".repeat(65), &batch(vec![record("ext-1")])).await).await;
+    assert_eq!(
+        (status, errors),
+        (422, vec![pair("Idempotency-Key", "too_long")])
+    );
 }

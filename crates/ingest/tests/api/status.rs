@@ -32,11 +32,23 @@ async fn a_row_is_queued_from_the_moment_its_200_is_sent_and_only_its_partner_se
     let path = format!("/api/v1/billing/{}", row["id"].as_str().unwrap());
     let (status, body) = app.get_json(&path).await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"id": row["id"], "externalId": "ext-1", "status": "queued", "createdAt": row["createdAt"]}));
+    assert_eq!(
+        body,
+        json!({"id": row["id"], "externalId": "ext-1", "status": "queued", "createdAt": row["createdAt"]})
+    );
 
-    assert_eq!(as_other_partner(&app, &path).await, 404, "a foreign id is 404");
+    assert_eq!(
+        as_other_partner(&app, &path).await,
+        404,
+        "a foreign id is 404"
+    );
     assert_eq!(app.get_json("/api/v1/billing/not-a-uuid").await.0, 404);
-    assert_eq!(app.get_json(&format!("/api/v1/billing/{}", uuid::Uuid::now_v7())).await.0, 404);
+    assert_eq!(
+        app.get_json(&format!("/api/v1/billing/{}", uuid::Uuid::now_v7()))
+            .await
+            .0,
+        404
+    );
     let unauthenticated = app.client.get(app.url(&path)).send().await.unwrap();
     assert_eq!(unauthenticated.status(), 401);
 }
@@ -45,9 +57,19 @@ async fn a_row_is_queued_from_the_moment_its_200_is_sent_and_only_its_partner_se
 async fn the_list_pages_newest_first_and_filters() {
     let app = TestApp::spawn().await;
     let mut ids = Vec::new();
-    for records in [vec![record("a"), record("b")], vec![record("c")], vec![record("a"), record("d")]] {
+    for records in [
+        vec![record("a"), record("b")],
+        vec![record("c")],
+        vec![record("a"), record("d")],
+    ] {
         let answer = post(&app, records).await;
-        ids.extend(answer["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()));
+        ids.extend(
+            answer["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned()),
+        );
     }
     ids.reverse(); // newest first
 
@@ -67,7 +89,12 @@ async fn the_list_pages_newest_first_and_filters() {
     assert_eq!(seen, ids);
 
     let (_, page) = app.get_json("/api/v1/billing?externalId=a").await;
-    let external: Vec<&str> = page["data"].as_array().unwrap().iter().map(|r| r["externalId"].as_str().unwrap()).collect();
+    let external: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["externalId"].as_str().unwrap())
+        .collect();
     assert_eq!(external, vec!["a", "a"]);
     let (_, page) = app.get_json("/api/v1/billing?status=queued").await;
     assert_eq!(page["data"].as_array().unwrap().len(), 5);
@@ -83,8 +110,13 @@ async fn the_list_pages_newest_first_and_filters() {
         ("cursor=zzz", 400, "cursor", "invalid_type"),
         ("since=2024-02-30", 422, "since", "invalid_date"),
     ] {
-        let (errors_status, errors) = errors_of(app.get(&format!("/api/v1/billing?{query}")).await).await;
-        assert_eq!((errors_status, errors), (status, vec![pair(source, code)]), "{query}");
+        let (errors_status, errors) =
+            errors_of(app.get(&format!("/api/v1/billing?{query}")).await).await;
+        assert_eq!(
+            (errors_status, errors),
+            (status, vec![pair(source, code)]),
+            "{query}"
+        );
     }
     assert_eq!(as_other_partner(&app, "/api/v1/billing").await, 200);
 }
@@ -92,7 +124,11 @@ async fn the_list_pages_newest_first_and_filters() {
 #[tokio::test]
 async fn the_account_view_shows_applied_state_and_counts_queued_rows() {
     let app = TestApp::spawn().await;
-    assert_eq!(app.get_json("/api/v1/accounts/50000000000").await.0, 404, "no applied view yet");
+    assert_eq!(
+        app.get_json("/api/v1/accounts/50000000000").await.0,
+        404,
+        "no applied view yet"
+    );
     let processor = app.spawn_processor().await;
     let mut blocked = record("ext-1");
     blocked["blockReason"] = json!("Долг");
@@ -102,7 +138,9 @@ async fn the_account_view_shows_applied_state_and_counts_queued_rows() {
     processor.stop().await;
     post(&app, vec![record("ext-2")]).await;
 
-    let (status, view) = app.get_json("/api/v1/accounts/50000000000?asOf=2026-01-01T00:00:00Z").await;
+    let (status, view) = app
+        .get_json("/api/v1/accounts/50000000000?asOf=2026-01-01T00:00:00Z")
+        .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["accountId"], "50000000000");
     assert_eq!(view["queued"], 1);
@@ -121,12 +159,20 @@ async fn the_account_view_shows_applied_state_and_counts_queued_rows() {
         assert!(!view.to_string().contains(personal), "{view}");
     }
 
-    let (_, later) = app.get_json("/api/v1/accounts/50000000000?asOf=2031-01-01T00:00:00Z").await;
+    let (_, later) = app
+        .get_json("/api/v1/accounts/50000000000?asOf=2031-01-01T00:00:00Z")
+        .await;
     assert_eq!(later["records"][0]["products"][0]["state"], "finished");
-    let (_, earlier) = app.get_json("/api/v1/accounts/50000000000?asOf=2024-01-01").await;
+    let (_, earlier) = app
+        .get_json("/api/v1/accounts/50000000000?asOf=2024-01-01")
+        .await;
     assert_eq!(earlier["records"][0]["products"][0]["state"], "scheduled");
 
-    let (status, errors) = errors_of(app.get("/api/v1/accounts/50000000000?asOf=yesterday").await).await;
+    let (status, errors) =
+        errors_of(app.get("/api/v1/accounts/50000000000?asOf=yesterday").await).await;
     assert_eq!((status, errors), (422, vec![pair("asOf", "invalid_date")]));
-    assert_eq!(as_other_partner(&app, "/api/v1/accounts/50000000000").await, 404);
+    assert_eq!(
+        as_other_partner(&app, "/api/v1/accounts/50000000000").await,
+        404
+    );
 }
