@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub use billing_ingest;
+pub mod process;
 pub mod proxy;
 
 use billing_ingest::partners::store;

@@ -5,4 +5,5 @@
 
 mod end_to_end;
 mod failures;
+mod operations;
 mod ordering;
