@@ -63,11 +63,15 @@ ensure_management_ui() {
   fi
 }
 
-# The tunables of the records queue live in a policy (re-declaring a queue with other
-# arguments fails): a delivery limit that only guards against crash loops.
+# Tunables live in policies (re-declaring a queue with other arguments fails): a delivery
+# limit on the records queue that only guards against crash loops, and the retention of dead
+# letters, which hold personal data (BILLING_RETAIN_DEAD_DAYS, default 14).
 apply_policies() {
   local prefix="${BILLING_AMQP_PREFIX:-}"
   local escaped="${prefix//./\\.}"
+  local dead_ms=$(( ${BILLING_RETAIN_DEAD_DAYS:-14} * 86400000 ))
   rabbitmqctl -q set_policy --apply-to queues "${prefix}billing-records" "^${escaped}billing\\.records\$" \
-    '{"delivery-limit": 50}' >/dev/null || fail "could not set the RabbitMQ policy"
+    '{"delivery-limit": 50}' >/dev/null || fail "could not set the RabbitMQ policy billing-records"
+  rabbitmqctl -q set_policy --apply-to queues "${prefix}billing-dead" "^${escaped}billing\\.records\\.dead\$" \
+    "{\"message-ttl\": $dead_ms}" >/dev/null || fail "could not set the RabbitMQ policy billing-dead"
 }

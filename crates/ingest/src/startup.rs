@@ -83,6 +83,7 @@ impl Application {
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(routes::health::metrics))
+                .route("/openapi.yaml", web::get().to(routes::health::openapi))
                 .service(
                     web::resource("/api/v1/billing")
                         .route(web::post().to(routes::billing::submit))

@@ -34,3 +34,10 @@ pub async fn metrics() -> HttpResponse {
         .content_type("text/plain; version=0.0.4")
         .body(runtime::metrics::render())
 }
+
+/// The API description, `docs/openapi.yaml`, served as it is in the repository.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(include_str!("../../../../docs/openapi.yaml"))
+}
