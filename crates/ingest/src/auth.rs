@@ -5,7 +5,7 @@
 //! only), and every malformed form is a plain 401 with the challenge.
 
 use crate::api_error::ApiError;
-use crate::partners::{Partner, store};
+use crate::partners::{self, Partner, store};
 use crate::startup::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
@@ -68,10 +68,24 @@ impl FromRequest for Partner {
                 .failed_logins
                 .check(&login)
                 .map_err(refused("failed_logins"))?;
+            let cache_key = (
+                credentials.username.clone(),
+                partners::credentials::hash(&credentials.password),
+            );
+            if let Some(partner) = state.credentials.get(&cache_key) {
+                limits
+                    .requests
+                    .hit(&partner.name)
+                    .map_err(refused("requests"))?;
+                return Ok(partner);
+            }
             let authenticated =
                 store::authenticate(&state.db, &credentials.username, &credentials.password).await;
             let partner = match authenticated {
-                Ok(Some(partner)) => partner,
+                Ok(Some(partner)) => {
+                    state.credentials.insert(cache_key, partner.clone());
+                    partner
+                }
                 Ok(None) => {
                     tracing::info!(error.code = "unauthorized", "authentication failed");
                     metrics::counter!("billing_auth_failures_total").increment(1);

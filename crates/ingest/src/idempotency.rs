@@ -32,12 +32,19 @@ pub struct Key {
 }
 
 /// Reads and checks the header; `None` when it is absent.
-pub fn from_header(value: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(value) = value.map(str::trim) else {
+pub fn from_header(
+    value: Option<&actix_web::http::header::HeaderValue>,
+) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else {
         return Ok(None);
     };
     let problem =
         |code, detail| ApiError::Invalid(Problems(vec![Problem::new(HEADER, code, detail)]));
+    // Header values are bytes; a key is visible ASCII, like every header a client should send.
+    let value = value
+        .to_str()
+        .map_err(|_| problem(ErrorCode::InvalidType, "must be visible ASCII characters"))?
+        .trim();
     if value.is_empty() {
         return Err(problem(ErrorCode::Empty, "must not be blank when given"));
     }

@@ -8,6 +8,7 @@
 
 pub mod api_error;
 pub mod auth;
+pub mod cache;
 pub mod catalogue;
 pub mod cli;
 pub mod idempotency;

@@ -1,6 +1,9 @@
 //! Building and running the gateway: connect, migrate, declare, bind, serve until stopped.
 
+use crate::cache::{self, TtlCache};
+use crate::catalogue::PartnerCatalogue;
 use crate::limits::{Limits, Throttle};
+use crate::partners::Partner;
 use crate::publisher::Publisher;
 use crate::routes;
 use crate::settings::Settings;
@@ -8,10 +11,11 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use runtime::dependencies::Dependencies;
 use schema::BatchLimits;
-use schema::topology::Topology;
 use sqlx::PgPool;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -25,6 +29,21 @@ pub struct AppState {
     pub db: PgPool,
     pub publisher: Publisher,
     pub limits_of_abuse: Limits,
+    /// Recently verified credentials: (username, SHA-256 of the password) → partner.
+    pub credentials: TtlCache<(String, Vec<u8>), Partner>,
+    pub catalogues: TtlCache<i64, Arc<PartnerCatalogue>>,
+}
+
+impl AppState {
+    /// The partner's product codes, read at most once per cache TTL.
+    pub async fn catalogue(&self, partner_id: i64) -> Result<Arc<PartnerCatalogue>, sqlx::Error> {
+        if let Some(catalogue) = self.catalogues.get(&partner_id) {
+            return Ok(catalogue);
+        }
+        let catalogue = Arc::new(PartnerCatalogue::load(&self.db, partner_id).await?);
+        self.catalogues.insert(partner_id, catalogue.clone());
+        Ok(catalogue)
+    }
 }
 
 pub struct Application {
@@ -36,16 +55,12 @@ impl Application {
     /// Connects to PostgreSQL and RabbitMQ (failing with a message naming the URL), brings
     /// the schema up to date, declares the topology and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        runtime::metrics::install();
-        let connections = &settings.connections;
-        let db = runtime::db::connect(&connections.database_url, settings.database_pool).await?;
-        runtime::db::migrate(&db).await?;
-
-        let topology = Topology::new(connections.amqp_prefix.clone());
-        let amqp = runtime::amqp::pool(&connections.amqp_url, 2, settings.publish_timeout)?;
-        let channel = runtime::amqp::channel(&amqp, &connections.amqp_url).await?;
-        runtime::amqp::declare_topology(&channel, &topology).await?;
-        let _ = channel.close(200, "topology declared".into()).await;
+        let Dependencies { db, amqp, topology } = runtime::dependencies::connect(
+            &settings.connections,
+            settings.database_pool,
+            settings.publish_timeout,
+        )
+        .await?;
 
         let publisher = Publisher::new(
             amqp,
@@ -67,6 +82,8 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             limits_of_abuse,
+            credentials: TtlCache::new(cache::TTL),
+            catalogues: TtlCache::new(cache::TTL),
             limits: BatchLimits {
                 max_records: settings.max_records,
                 zone: settings.zone.clone(),
@@ -80,9 +97,9 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
                 .wrap(from_fn(crate::request_id::middleware))
-                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/healthz", web::get().to(runtime::http::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
-                .route("/metrics", web::get().to(routes::health::metrics))
+                .route("/metrics", web::get().to(runtime::http::metrics))
                 .route("/openapi.yaml", web::get().to(routes::health::openapi))
                 .service(
                     web::resource("/api/v1/billing")

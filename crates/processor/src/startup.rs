@@ -11,6 +11,7 @@ use crate::store::Store;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use runtime::dependencies::Dependencies;
 use runtime::publisher::ConfirmPublisher;
 use schema::topology::Topology;
 use std::net::TcpListener;
@@ -42,15 +43,12 @@ pub async fn dead_letters(settings: &Settings) -> anyhow::Result<DeadLetters> {
 
 impl Processor {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        runtime::metrics::install();
-        let connections = &settings.connections;
-        let db = runtime::db::connect(&connections.database_url, settings.database_pool).await?;
-        runtime::db::migrate(&db).await?;
-        let topology = Topology::new(connections.amqp_prefix.clone());
-        let amqp = runtime::amqp::pool(&connections.amqp_url, 2, settings.publish_timeout)?;
-        let channel = runtime::amqp::channel(&amqp, &connections.amqp_url).await?;
-        runtime::amqp::declare_topology(&channel, &topology).await?;
-        let _ = channel.close(200, "topology declared".into()).await;
+        let Dependencies { db, amqp, topology } = runtime::dependencies::connect(
+            &settings.connections,
+            settings.database_pool,
+            settings.publish_timeout,
+        )
+        .await?;
 
         let consuming = Arc::new(AtomicBool::new(false));
         let events_written = Arc::new(Notify::new());
@@ -90,9 +88,9 @@ impl Processor {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .route("/healthz", web::get().to(health::healthz))
+                .route("/healthz", web::get().to(runtime::http::healthz))
                 .route("/readyz", web::get().to(health::readyz))
-                .route("/metrics", web::get().to(health::metrics))
+                .route("/metrics", web::get().to(runtime::http::metrics))
         })
         .workers(1)
         .disable_signals()

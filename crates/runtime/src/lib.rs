@@ -4,7 +4,9 @@
 
 pub mod amqp;
 pub mod db;
+pub mod dependencies;
 pub mod env;
+pub mod http;
 pub mod metrics;
 pub mod publisher;
 pub mod shutdown;

@@ -236,18 +236,30 @@ fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
     Ok(())
 }
 
-/// Generates the `visit_*` methods for the JSON kinds a visitor does not want: each maps to
-/// `$wrong(kind)`, after draining containers.
-macro_rules! other_kinds {
-    ($wrong:expr; $($skip:ident)*) => {
-        other_kinds!(@one $wrong; bool, visit_bool, "a boolean", $($skip)*);
-        other_kinds!(@one $wrong; i64, visit_i64, "a number", $($skip)*);
-        other_kinds!(@one $wrong; u64, visit_u64, "a number", $($skip)*);
-        other_kinds!(@one $wrong; f64, visit_f64, "a number", $($skip)*);
+/// Generates the `visit_*` methods of the JSON scalars a visitor refuses: each answers
+/// `refuse(self, kind)`. With `and strings and null`, strings and `null` are refused too.
+macro_rules! refuse_scalars {
+    ($refuse:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "a boolean"))
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "a number"))
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "a number"))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "a number"))
+        }
     };
-    (@one $wrong:expr; $ty:ty, $name:ident, $kind:expr, $($skip:ident)*) => {
-        fn $name<E: de::Error>(self, _: $ty) -> Result<Self::Value, E> {
-            Ok($wrong($kind))
+    ($refuse:expr, and strings and null) => {
+        refuse_scalars!($refuse);
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "a string"))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(($refuse)(self, "null"))
         }
     };
 }
@@ -269,7 +281,7 @@ impl<'de> Visitor<'de> for JsonSeed {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    other_kinds!(Json::Other;);
+    refuse_scalars!(|_, kind| Json::Other(kind));
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Json, E> {
         Ok(Json::Str(v.to_owned()))
     }
@@ -340,24 +352,7 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<DataField, E> {
-        Ok(self.not_an_object("a boolean"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<DataField, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<DataField, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<DataField, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<DataField, E> {
-        Ok(self.not_an_object("a string"))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<DataField, E> {
-        Ok(self.not_an_object("null"))
-    }
+    refuse_scalars!(Self::not_an_object, and strings and null);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<DataField, A::Error> {
         drain_seq(seq)?;
         Ok(self.not_an_object("an array"))
@@ -405,7 +400,7 @@ impl<'de> Visitor<'de> for DataSeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of records")
     }
-    other_kinds!(DataField::WrongType;);
+    refuse_scalars!(|_, kind| DataField::WrongType(kind));
     fn visit_str<E: de::Error>(self, _: &str) -> Result<DataField, E> {
         Ok(DataField::WrongType("a string"))
     }
@@ -463,24 +458,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a record object")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("a boolean"))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("a number"))
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("a string"))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(self.not_an_object("null"))
-    }
+    refuse_scalars!(Self::not_an_object, and strings and null);
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         drain_seq(seq)?;
         Ok(self.not_an_object("an array"))

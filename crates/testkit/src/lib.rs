@@ -24,6 +24,9 @@ use sqlx::PgPool;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How long the `wait_*` helpers wait before failing the test.
+const WAIT: Duration = Duration::from_secs(60);
+
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const ADMIN_DB_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -534,6 +537,38 @@ impl TestApp {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "not processed in {limit:?}: {counts:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the row `id` has `status`; returns the row as the API shows it.
+    pub async fn wait_status(&self, id: &str, status: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let (_, body) = self.get_json(&format!("/api/v1/billing/{id}")).await;
+            if body["status"] == status {
+                return body;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{id} never became {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `queue` of this test holds at least `n` messages (or, with `n` = 0, none).
+    pub async fn wait_queue(&self, queue: &str, n: u32) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let length = queue_length(queue).await;
+            if (n == 0 && length == 0) || (n > 0 && length >= n) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{queue} holds {length}, not {n}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

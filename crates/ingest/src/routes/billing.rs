@@ -2,7 +2,6 @@
 //! answer with a row id per record (contract §1).
 
 use crate::api_error::ApiError;
-use crate::catalogue::PartnerCatalogue;
 use crate::idempotency::{self, Claim};
 use crate::partners::Partner;
 use crate::request_id::RequestId;
@@ -39,11 +38,7 @@ pub async fn submit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     check_media_type(&req)?;
-    let key = idempotency::from_header(
-        req.headers()
-            .get(idempotency::HEADER)
-            .map(|v| v.to_str().unwrap_or("\u{fffd}")),
-    )?;
+    let key = idempotency::from_header(req.headers().get(idempotency::HEADER))?;
     let body = tokio::time::timeout(
         state.settings.body_timeout,
         read_body(&req, payload, state.settings.max_body_bytes),
@@ -86,17 +81,16 @@ async fn accept(
     body: &[u8],
     state: &AppState,
 ) -> Result<Vec<u8>, ApiError> {
-    let catalogue = PartnerCatalogue::load(&state.db, partner.id)
-        .await
-        .map_err(ApiError::store)?;
-    let records = schema::parse_batch(body, &state.limits, &catalogue).map_err(|problems| {
-        let codes: Vec<&str> = problems.0.iter().map(|p| p.code.as_str()).collect();
-        tracing::info!(errors = problems.0.len(), error.codes = ?codes, "batch rejected");
-        for code in codes {
-            metrics::counter!("billing_records_rejected_total", "code" => code).increment(1);
-        }
-        ApiError::Invalid(problems)
-    })?;
+    let catalogue = state.catalogue(partner.id).await.map_err(ApiError::store)?;
+    let records =
+        schema::parse_batch(body, &state.limits, catalogue.as_ref()).map_err(|problems| {
+            let codes: Vec<&str> = problems.0.iter().map(|p| p.code.as_str()).collect();
+            tracing::info!(errors = problems.0.len(), error.codes = ?codes, "batch rejected");
+            for code in codes {
+                metrics::counter!("billing_records_rejected_total", "code" => code).increment(1);
+            }
+            ApiError::Invalid(problems)
+        })?;
     tracing::Span::current().record("batch.size", records.len());
 
     // One instant per batch, to the millisecond, so the answer and the messages agree.

@@ -1,38 +1,15 @@
-//! `GET /healthz` (the process is alive) and `GET /readyz` (broker and database reachable now).
+//! `GET /readyz` (broker and database reachable now) and `GET /openapi.yaml`; `/healthz` and
+//! `/metrics` are the shared ones of `runtime::http`.
 
 use crate::startup::AppState;
 use actix_web::{HttpResponse, web};
-use serde_json::json;
-
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
-}
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (database, broker) = tokio::join!(
         sqlx::query("select 1").execute(&state.db),
         state.publisher.is_ready()
     );
-    let database = database.is_ok();
-    let body = json!({
-        "status": if database && broker { "ready" } else { "unavailable" },
-        "database": if database { "up" } else { "down" },
-        "broker": if broker { "up" } else { "down" },
-    });
-    if database && broker {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .insert_header(("Retry-After", "5"))
-            .json(body)
-    }
-}
-
-/// Prometheus metrics of this gateway process.
-pub async fn metrics() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(runtime::metrics::render())
+    runtime::http::readiness(database.is_ok(), broker)
 }
 
 /// The API description, `docs/openapi.yaml`, served as it is in the repository.

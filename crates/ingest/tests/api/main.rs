@@ -7,6 +7,7 @@ mod broker;
 mod edge_cases;
 mod helpers;
 mod idempotency;
+mod openapi;
 mod operations;
 mod partners_cli;
 mod samples;

@@ -1,6 +1,5 @@
 //! What can go wrong: a database cut mid-run, a message that can never apply.
 
-use crate::ordering::wait_status;
 use billing_testkit::proxy::Proxy;
 use billing_testkit::*;
 use lapin::BasicProperties;
@@ -77,18 +76,15 @@ async fn a_corrupted_message_is_dead_lettered_marked_failed_and_the_processor_ke
     .await;
     let _processor = app.spawn_processor().await;
 
-    let failed = wait_status(&app, &id, "failed").await;
+    let failed = app.wait_status(&id, "failed").await;
     assert_eq!(failed["errors"][0]["code"], "invalid_message");
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while queue_length(&app.broker.topology.dead_queue()).await < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "not dead-lettered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_queue(&app.broker.topology.dead_queue(), 2).await;
 
     // Still running: the next record applies.
     let response = app.post_json(&batch(vec![record("ext-2")])).await;
     let answer: serde_json::Value = response.json().await.unwrap();
-    wait_status(&app, answer["data"][0]["id"].as_str().unwrap(), "applied").await;
+    app.wait_status(answer["data"][0]["id"].as_str().unwrap(), "applied")
+        .await;
 }
 
 #[tokio::test]
@@ -107,7 +103,9 @@ async fn a_record_that_breaks_the_contract_on_the_queue_is_failed_with_its_reaso
     )
     .await;
     let _processor = app.spawn_processor().await;
-    let failed = wait_status(&app, message["id"].as_str().unwrap(), "failed").await;
+    let failed = app
+        .wait_status(message["id"].as_str().unwrap(), "failed")
+        .await;
     assert_eq!(failed["errors"][0]["code"], "invalid_record");
     assert!(
         !failed.to_string().contains("912"),

@@ -1,6 +1,5 @@
 //! Operations on the processor side: dead letters listed and replayed, retention, metrics.
 
-use crate::ordering::wait_status;
 use billing_processor::dead_letters::DeadLetters;
 use billing_processor::retention::Retention;
 use billing_testkit::*;
@@ -9,14 +8,6 @@ use lapin::types::{AMQPValue, FieldTable};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-async fn wait_dead(app: &TestApp, n: u32) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while queue_length(&app.broker.topology.dead_queue()).await < n {
-        assert!(tokio::time::Instant::now() < deadline, "not dead-lettered");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test]
 async fn dead_letters_are_listed_without_personal_data_and_replayed_after_a_fix() {
@@ -39,7 +30,7 @@ async fn dead_letters_are_listed_without_personal_data_and_replayed_after_a_fix(
     )
     .await;
     let processor = app.spawn_processor().await;
-    wait_dead(&app, 1).await;
+    app.wait_queue(&app.broker.topology.dead_queue(), 1).await;
 
     let settings = processor_settings(&app.database_url, app.broker.topology.prefix());
     let dead: DeadLetters = billing_processor::startup::dead_letters(&settings)
@@ -73,7 +64,7 @@ async fn dead_letters_are_listed_without_personal_data_and_replayed_after_a_fix(
         .unwrap();
     let replayed = dead.replay(None).await.unwrap();
     assert_eq!(replayed.len(), 1);
-    let applied = wait_status(&app, &id, "applied").await;
+    let applied = app.wait_status(&id, "applied").await;
     assert_eq!(applied["externalId"], "ext-1");
     assert_eq!(queue_length(&app.broker.topology.dead_queue()).await, 0);
 

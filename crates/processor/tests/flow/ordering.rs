@@ -43,14 +43,14 @@ async fn an_older_record_applied_after_a_newer_one_is_superseded_and_changes_not
     let _processor = app.spawn_processor().await;
 
     publish_raw(&app.broker.topology, vec![raw(&versions[1])]).await;
-    wait_status(&app, &newer_id, "applied").await;
+    app.wait_status(&newer_id, "applied").await;
     let events_before: i64 = sqlx::query_scalar("select count(*) from outbox_events")
         .fetch_one(&app.db)
         .await
         .unwrap();
 
     publish_raw(&app.broker.topology, vec![raw(&versions[0])]).await;
-    let status = wait_status(&app, &older_id, "superseded").await;
+    let status = app.wait_status(&older_id, "superseded").await;
     assert_eq!(status["supersededBy"], newer_id.as_str());
     assert_eq!(link_record_id(&app, "ext-1").await.to_string(), newer_id);
     let events_after: i64 = sqlx::query_scalar("select count(*) from outbox_events")
@@ -85,7 +85,9 @@ async fn two_versions_in_one_group_apply_the_newest_and_supersede_the_other() {
     .await;
     let _processor = app.spawn_processor().await;
     app.wait_processed(2, WAIT).await;
-    let older = wait_status(&app, versions[0].1["id"].as_str().unwrap(), "superseded").await;
+    let older = app
+        .wait_status(versions[0].1["id"].as_str().unwrap(), "superseded")
+        .await;
     assert_eq!(older["supersededBy"], versions[1].1["id"]);
     let apartment: String = sqlx::query_scalar("select apartment from links")
         .fetch_one(&app.db)
@@ -103,7 +105,7 @@ async fn the_same_message_twice_changes_state_once_and_records_and_relays_each_e
     let id = versions[0].1["id"].as_str().unwrap().to_owned();
     let _processor = app.spawn_processor().await;
     publish_raw(&app.broker.topology, vec![raw(&versions[0])]).await;
-    wait_status(&app, &id, "applied").await;
+    app.wait_status(&id, "applied").await;
     let applied_at: time::OffsetDateTime = sqlx::query_scalar("select applied_at from links")
         .fetch_one(&app.db)
         .await
@@ -111,7 +113,10 @@ async fn the_same_message_twice_changes_state_once_and_records_and_relays_each_e
 
     // The redelivery a crash between commit and ack would cause.
     publish_raw(&app.broker.topology, vec![raw(&versions[0])]).await;
-    wait_queue_empty(&app).await;
+    app.wait_queue(&app.broker.topology.records_queue(), 0)
+        .await;
+    // Drained from the queue may still be in flight in the processor; its ack follows the commit.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.wait_relayed(WAIT).await, 2, "one event row per product");
     let again: time::OffsetDateTime = sqlx::query_scalar("select applied_at from links")
         .fetch_one(&app.db)
@@ -120,32 +125,4 @@ async fn the_same_message_twice_changes_state_once_and_records_and_relays_each_e
     assert_eq!(again, applied_at, "one state change");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(tap.take().await.len(), 2, "each event relayed once");
-}
-
-pub async fn wait_status(app: &TestApp, id: &str, status: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let (_, body) = app.get_json(&format!("/api/v1/billing/{id}")).await;
-        if body["status"] == status {
-            return body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{id} never became {status}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-pub async fn wait_queue_empty(app: &TestApp) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while queue_length(&app.broker.topology.records_queue()).await > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the records queue never drained"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    // Drained from the queue may still be in flight in the processor; its ack follows the commit.
-    tokio::time::sleep(Duration::from_millis(300)).await;
 }
