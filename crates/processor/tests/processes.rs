@@ -260,23 +260,7 @@ async fn a_processor_killed_mid_batch_and_another_started_apply_every_row_once_a
     assert_eq!(counts.get("applied"), Some(&500));
     assert_eq!(counts.len(), 1, "{counts:?}");
 
-    let products: i64 = body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["productCodes"].as_array().unwrap().len() as i64)
-        .sum();
-    let (events, distinct): (i64, i64) = sqlx::query_as(
-        "select count(*), count(distinct (payload ->> 'externalId', payload ->> 'productCode', event_type)) from outbox_events",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    assert_eq!(
-        (events, distinct),
-        (products, products),
-        "each product activated exactly once"
-    );
+    let products = app.assert_each_product_activated_once(&body).await;
     assert_eq!(app.wait_relayed(WAIT).await, products);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let relayed: BTreeSet<String> = tap

@@ -574,6 +574,32 @@ impl TestApp {
         }
     }
 
+    /// Asserts the outbox holds exactly one `product.activated` per product of `body`'s
+    /// records and no event twice; returns that number.
+    pub async fn assert_each_product_activated_once(&self, body: &Value) -> i64 {
+        let products: i64 = body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["productCodes"].as_array().unwrap().len() as i64)
+            .sum();
+        let (events, distinct, activations): (i64, i64, i64) = sqlx::query_as(
+            "select count(*),
+                    count(distinct (payload ->> 'externalId', payload ->> 'productCode', event_type)),
+                    count(*) filter (where event_type = 'product.activated')
+             from outbox_events",
+        )
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        assert_eq!(
+            (events, distinct, activations),
+            (products, products, products),
+            "one activation per product, none twice"
+        );
+        products
+    }
+
     /// Waits until every outbox event is marked sent; returns how many there are.
     pub async fn wait_relayed(&self, limit: Duration) -> i64 {
         let deadline = tokio::time::Instant::now() + limit;

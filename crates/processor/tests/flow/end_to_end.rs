@@ -193,23 +193,7 @@ async fn two_processors_at_once_apply_every_row_exactly_once() {
     let _two = app.spawn_processor_with(small_groups).await;
     let counts = app.wait_processed(500, WAIT).await;
     assert_eq!(counts, BTreeMap::from([("applied".to_owned(), 500)]));
-    let products: i64 = body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["productCodes"].as_array().unwrap().len() as i64)
-        .sum();
-    let (events, distinct): (i64, i64) = sqlx::query_as(
-        "select count(*), count(distinct (payload ->> 'externalId', payload ->> 'productCode', event_type)) from outbox_events",
-    )
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    assert_eq!(
-        (events, distinct),
-        (products, products),
-        "one activation per product, none twice"
-    );
+    app.assert_each_product_activated_once(&body).await;
     let links: i64 = sqlx::query_scalar("select count(*) from links")
         .fetch_one(&app.db)
         .await
