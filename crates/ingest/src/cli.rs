@@ -71,35 +71,34 @@ async fn connect_store() -> anyhow::Result<sqlx::PgPool> {
     Ok(db)
 }
 
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string(value)?);
-    Ok(())
-}
-
 async fn partner(command: PartnerCommand) -> anyhow::Result<ExitCode> {
     let db = connect_store().await?;
-    let result = match command {
-        PartnerCommand::Add { name } => store::add(&db, &name)
-            .await
-            .and_then(|c| Ok(print_json(&c)?)),
-        PartnerCommand::Rotate { name } => store::rotate(&db, &name)
-            .await
-            .and_then(|c| Ok(print_json(&c)?)),
-        PartnerCommand::List => store::list(&db).await.and_then(|l| Ok(print_json(&l)?)),
+    // What to print on stdout (credentials, the list) or, for the others, a line on stderr.
+    let result: Result<Option<String>, PartnerError> = match command {
+        PartnerCommand::Add { name } => store::add(&db, &name).await.map(json),
+        PartnerCommand::Rotate { name } => store::rotate(&db, &name).await.map(json),
+        PartnerCommand::List => store::list(&db).await.map(json),
         PartnerCommand::Disable { name } => store::disable(&db, &name).await.map(|()| {
             eprintln!("billing-ingest: partner {name} disabled");
+            None
         }),
         PartnerCommand::Alias { name, alias, code } => {
             store::set_alias(&db, &name, &alias, &code).await.map(|()| {
                 eprintln!(
                     "billing-ingest: partner {name}: alias {} -> {code}",
                     alias.trim().to_lowercase()
-                )
+                );
+                None
             })
         }
     };
     match result {
-        Ok(()) => Ok(ExitCode::SUCCESS),
+        Ok(printed) => {
+            if let Some(value) = printed {
+                println!("{value}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Err(PartnerError::Database(e)) => Err(e.into()),
         Err(e) => {
             eprintln!("billing-ingest: {e}");
@@ -108,8 +107,7 @@ async fn partner(command: PartnerCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-impl From<anyhow::Error> for PartnerError {
-    fn from(e: anyhow::Error) -> Self {
-        PartnerError::Database(sqlx::Error::Protocol(e.to_string()))
-    }
+/// One JSON value, fields in their declared order.
+fn json(value: impl serde::Serialize) -> Option<String> {
+    serde_json::to_string(&value).ok()
 }
