@@ -30,7 +30,8 @@ pub fn parse_basic(header: Option<&str>) -> Option<Credentials> {
     let decoded = STANDARD.decode(token.trim()).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (username, password) = text.split_once(':')?;
-    if username.is_empty() {
+    // No partner name holds a control character, and PostgreSQL cannot even compare a NUL.
+    if username.is_empty() || username.chars().any(char::is_control) {
         return None;
     }
     Some(Credentials {
@@ -47,10 +48,12 @@ impl FromRequest for Partner {
     type Future = Pin<Box<dyn Future<Output = Result<Partner, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let header = req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+        // Two Authorization headers are ambiguous: neither is taken.
+        let mut headers = req.headers().get_all(AUTHORIZATION);
+        let header = match (headers.next(), headers.next()) {
+            (Some(only), None) => only.to_str().ok(),
+            _ => None,
+        };
         let credentials = parse_basic(header);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         // The peer address, not a forwarded header a client could forge.
@@ -149,6 +152,7 @@ mod tests {
             "Basic !!!".to_owned(),
             basic("nocolon"),
             basic(":password"),
+            basic("de\u{0}mo:x"),
             "Bearer x".to_owned(),
         ] {
             assert!(parse_basic(Some(&header)).is_none(), "{header}");

@@ -33,6 +33,8 @@ pub enum PartnerCommand {
     List,
     /// Disable a partner: its credentials stop working.
     Disable { name: String },
+    /// Enable a disabled partner again.
+    Enable { name: String },
     /// Map the partner's own product code ALIAS to the operator's product CODE.
     Alias {
         name: String,
@@ -76,17 +78,29 @@ async fn partner(command: PartnerCommand) -> anyhow::Result<ExitCode> {
     // What to print on stdout (credentials, the list) or, for the others, a line on stderr.
     let result: Result<Option<String>, PartnerError> = match command {
         PartnerCommand::Add { name } => store::add(&db, &name).await.map(json),
-        PartnerCommand::Rotate { name } => store::rotate(&db, &name).await.map(json),
+        PartnerCommand::Rotate { name } => {
+            if store::is_disabled(&db, &name).await? {
+                eprintln!(
+                    "billing-ingest: partner {name} is disabled: the new secret works once it is enabled"
+                );
+            }
+            store::rotate(&db, &name).await.map(json)
+        }
         PartnerCommand::List => store::list(&db).await.map(json),
         PartnerCommand::Disable { name } => store::disable(&db, &name).await.map(|()| {
             eprintln!("billing-ingest: partner {name} disabled");
             None
         }),
+        PartnerCommand::Enable { name } => store::enable(&db, &name).await.map(|()| {
+            eprintln!("billing-ingest: partner {name} enabled");
+            None
+        }),
         PartnerCommand::Alias { name, alias, code } => {
             store::set_alias(&db, &name, &alias, &code).await.map(|()| {
                 eprintln!(
-                    "billing-ingest: partner {name}: alias {} -> {code}",
-                    alias.trim().to_lowercase()
+                    "billing-ingest: partner {name}: alias {} -> {}",
+                    alias.trim().to_lowercase(),
+                    code.trim().to_lowercase()
                 );
                 None
             })

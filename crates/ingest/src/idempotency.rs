@@ -38,18 +38,28 @@ pub fn from_header(
     let Some(value) = value else {
         return Ok(None);
     };
-    let problem =
-        |code, detail| ApiError::Invalid(Problems(vec![Problem::new(HEADER, code, detail)]));
+    let problem = |code, detail| ApiError::Invalid(Problems(vec![Problem::new("", code, detail)]));
     // Header values are bytes; a key is visible ASCII, like every header a client should send.
     let value = value
         .to_str()
-        .map_err(|_| problem(ErrorCode::InvalidType, "must be visible ASCII characters"))?
+        .map_err(|_| {
+            problem(
+                ErrorCode::InvalidType,
+                "the Idempotency-Key header must be visible ASCII characters",
+            )
+        })?
         .trim();
     if value.is_empty() {
-        return Err(problem(ErrorCode::Empty, "must not be blank when given"));
+        return Err(problem(
+            ErrorCode::Empty,
+            "the Idempotency-Key header must not be blank when given",
+        ));
     }
     if value.chars().count() > MAX_LEN {
-        return Err(problem(ErrorCode::TooLong, "must be at most 64 characters"));
+        return Err(problem(
+            ErrorCode::TooLong,
+            "the Idempotency-Key header must be at most 64 characters",
+        ));
     }
     Ok(Some(value.to_owned()))
 }
@@ -102,9 +112,9 @@ pub async fn claim(
         .map_err(ApiError::store)?;
         if stored_hash != hash {
             return Err(ApiError::Invalid(Problems(vec![Problem::new(
-                HEADER,
+                "",
                 ErrorCode::IdempotencyKeyReused,
-                "this key was used with another body; use a new key for a new batch",
+                "this Idempotency-Key was used with another body; use a new key for a new batch",
             )])));
         }
         match (state.as_str(), body) {

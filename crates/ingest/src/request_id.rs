@@ -24,11 +24,26 @@ impl RequestId {
     }
 }
 
+/// A partner's own id is kept only when it is a UUID: anything else could carry a phone
+/// number or a name into the logs and the message headers.
 fn acceptable(value: &str) -> bool {
-    (1..=MAX_LEN).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    value.len() <= MAX_LEN && uuid::Uuid::parse_str(value).is_ok()
+}
+
+/// The method as a metric label: known methods by name, anything else as `other`, so that a
+/// client cannot create metric series at will.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 pub async fn middleware(
@@ -46,7 +61,7 @@ pub async fn middleware(
     let route = req
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let span = tracing::info_span!("request", request.id = %id, http.method = %method, http.route = %route);
     let started = std::time::Instant::now();
     let result = next.call(req).instrument(span.clone()).await;

@@ -63,7 +63,10 @@ pub async fn decode(store: &Store, delivery: &Delivery) -> Result<Decoded, sqlx:
             id: Some(incoming.message.id),
             envelope: Some(KnownRecord::of(&incoming)),
             code: "invalid_record",
-            detail: format!("the record breaks the contract: {report}"),
+            detail: format!(
+                "the record breaks the contract: {}",
+                report.to_string().trim()
+            ),
         };
         return Ok(Decoded::Invalid(Box::new(failure)));
     }

@@ -12,7 +12,7 @@ use crate::fields::{Rejection, address, dates::WrittenDate, email, msisdn::Msisd
 use crate::record::Record;
 use jiff::tz::TimeZone;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// Limits and settings a batch is read with.
@@ -89,22 +89,23 @@ pub fn parse_batch(
         return Err(problems);
     }
     let mut records = Vec::with_capacity(items.len());
-    let mut first_index_of: HashMap<String, usize> = HashMap::with_capacity(items.len());
+    let mut seen_external_ids: HashSet<String> = HashSet::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let Some(raw) = item else { continue };
-        let Some(record) = RecordCheck::new(index, &mut problems, limits, products).run(raw) else {
-            continue;
-        };
-        if first_index_of.contains_key(&record.external_id) {
+        let (external_id, record) =
+            RecordCheck::new(index, &mut problems, limits, products).run(raw);
+        // Checked even when the record has other errors, so a fix of those does not reveal a
+        // new error on the next attempt.
+        if let Some(external_id) = external_id
+            && !seen_external_ids.insert(external_id)
+        {
             problems.push(
                 format!("data.{index}.externalId"),
                 ErrorCode::DuplicateExternalId,
                 "the same externalId appears earlier in this batch",
             );
-        } else {
-            first_index_of.insert(record.external_id.clone(), index);
         }
-        records.push(record);
+        records.extend(record);
     }
     if problems.is_empty() {
         Ok(records)
@@ -543,7 +544,8 @@ impl<'a> RecordCheck<'a> {
     fn text(&mut self, raw: &mut RawRecord, field: Field) -> Value {
         match raw.values.remove(&field) {
             None | Some(Json::Null) => Value::Absent,
-            Some(Json::Str(s)) if s.trim().is_empty() => Value::Absent,
+            // Blank means absent; control characters count as blank (an export's padding).
+            Some(Json::Str(s)) if is_blank(&s) => Value::Absent,
             Some(Json::Str(s)) => Value::Text(s.trim().to_owned()),
             Some(Json::List(_)) => self.wrong_type(field, "an array"),
             Some(Json::Other(kind)) => self.wrong_type(field, kind),
@@ -606,8 +608,14 @@ impl<'a> RecordCheck<'a> {
         parse(s).map_err(|r| self.reject(self.path(field), r)).ok()
     }
 
-    fn run(mut self, mut raw: RawRecord) -> Option<Record> {
+    /// The record's externalId (when it is valid) and the record (when all of it is).
+    fn run(mut self, mut raw: RawRecord) -> (Option<String>, Option<Record>) {
         let external_id = self.required(&mut raw, Field::ExternalId, identifier);
+        let checked_id = external_id.clone();
+        (checked_id, self.build(raw, external_id))
+    }
+
+    fn build(&mut self, mut raw: RawRecord, external_id: Option<String>) -> Option<Record> {
         let account_id = self.required(&mut raw, Field::AccountId, identifier);
         let product_codes = self.product_codes(&mut raw);
         let msisdn = self.required(&mut raw, Field::Msisdn, |s| {
@@ -732,6 +740,10 @@ impl<'a> RecordCheck<'a> {
         );
         None
     }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || c.is_control())
 }
 
 fn identifier(s: &str) -> Result<String, Rejection> {

@@ -103,6 +103,28 @@ pub async fn disable(db: &PgPool, name: &str) -> Result<(), PartnerError> {
     Ok(())
 }
 
+/// Enables a disabled partner again; its current secret works again.
+pub async fn enable(db: &PgPool, name: &str) -> Result<(), PartnerError> {
+    let updated = sqlx::query("update partners set disabled_at = null where name = $1")
+        .bind(name)
+        .execute(db)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(PartnerError::NotFound(name.to_owned()));
+    }
+    Ok(())
+}
+
+/// True when the partner exists and is disabled.
+pub async fn is_disabled(db: &PgPool, name: &str) -> Result<bool, PartnerError> {
+    let disabled: Option<bool> =
+        sqlx::query_scalar("select disabled_at is not null from partners where name = $1")
+            .bind(name)
+            .fetch_optional(db)
+            .await?;
+    Ok(disabled.unwrap_or(false))
+}
+
 /// Maps the partner's `alias` (case-insensitive) to the operator's product `code`.
 pub async fn set_alias(
     db: &PgPool,
@@ -111,20 +133,31 @@ pub async fn set_alias(
     code: &str,
 ) -> Result<(), PartnerError> {
     let alias = alias.trim().to_lowercase();
-    if alias.is_empty() || alias.chars().count() > schema::fields::text::limits::PRODUCT_CODE {
-        return Err(PartnerError::InvalidName("an alias is 1 to 64 characters"));
+    let code = code.trim().to_lowercase();
+    if alias.is_empty()
+        || alias.chars().count() > schema::fields::text::limits::PRODUCT_CODE
+        || !schema::fields::text::is_printable(&alias)
+    {
+        return Err(PartnerError::InvalidName(
+            "an alias is 1 to 64 printable characters",
+        ));
     }
     let partner_id: i64 = sqlx::query_scalar("select id from partners where name = $1")
         .bind(name)
         .fetch_optional(db)
         .await?
         .ok_or_else(|| PartnerError::NotFound(name.to_owned()))?;
-    let product: Option<String> = sqlx::query_scalar("select code from products where code = $1")
-        .bind(code)
-        .fetch_optional(db)
+    let codes: Vec<String> = sqlx::query_scalar("select lower(code) from products")
+        .fetch_all(db)
         .await?;
-    if product.is_none() {
-        return Err(PartnerError::UnknownProduct(code.to_owned()));
+    if !codes.contains(&code) {
+        return Err(PartnerError::UnknownProduct(code));
+    }
+    // The catalogue's own codes always mean themselves: such an alias would never be used.
+    if codes.contains(&alias) {
+        return Err(PartnerError::InvalidName(
+            "an alias cannot be one of the operator's product codes",
+        ));
     }
     sqlx::query(
         "insert into partner_aliases (partner_id, alias, product_code) values ($1, $2, $3)
@@ -132,7 +165,7 @@ pub async fn set_alias(
     )
     .bind(partner_id)
     .bind(&alias)
-    .bind(code)
+    .bind(&code)
     .execute(db)
     .await?;
     Ok(())

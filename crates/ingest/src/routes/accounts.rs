@@ -81,6 +81,10 @@ pub async fn get(
             })?,
     };
     let account_id = account_id.into_inner();
+    // No stored account number holds a control character (the intake refuses them).
+    if !schema::fields::text::is_printable(&account_id) {
+        return Err(ApiError::NotFound);
+    }
     let links: Vec<LinkRow> = sqlx::query_as(
         "select external_id, record_id, apartment, address, product_codes, started_at, finished_at, block_reason
          from links where partner_id = $1 and account_id = $2 order by external_id",

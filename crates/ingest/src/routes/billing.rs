@@ -150,8 +150,21 @@ async fn accept(
     serde_json::to_vec(&Accepted { data }).map_err(|e| ApiError::StoreUnavailable(e.into()))
 }
 
-/// `application/json`, with no charset or UTF-8.
+/// `application/json`, with no charset or UTF-8, exactly one `Content-Type`, and no content
+/// coding (the gateway does not decompress; a gzip body would read as garbage).
 fn check_media_type(req: &HttpRequest) -> Result<(), ApiError> {
+    let headers = req.headers();
+    let encoded = headers
+        .get_all(actix_web::http::header::CONTENT_ENCODING)
+        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if encoded
+        || headers
+            .get_all(actix_web::http::header::CONTENT_TYPE)
+            .count()
+            > 1
+    {
+        return Err(ApiError::UnsupportedMediaType);
+    }
     let mime = req
         .mime_type()
         .ok()

@@ -104,6 +104,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let mut problems = schema::Problems::default();
+    let external_id = query.external_id.filter(|s| !s.is_empty());
+    if external_id
+        .as_deref()
+        .is_some_and(|e| !schema::fields::text::is_printable(e))
+    {
+        problems.0.push(query_problem(
+            "externalId",
+            ErrorCode::InvalidType,
+            "must be a string without control characters",
+        ));
+    }
     let status = query.status.filter(|s| !s.is_empty());
     if status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         problems.0.push(query_problem(
@@ -168,7 +179,7 @@ pub async fn list(
          limit $6"
     )))
     .bind(partner.id)
-    .bind(query.external_id.filter(|s| !s.is_empty()))
+    .bind(external_id)
     .bind(status)
     .bind(since)
     .bind(cursor)

@@ -144,11 +144,27 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
     let response = app
         .client
         .get(app.url("/healthz"))
-        .header("X-Request-Id", "partner-req-42")
+        .header("X-Request-Id", "0193a0f0-1b2c-7d3e-8f40-123456789abc")
         .send()
         .await
         .expect("sent");
-    assert_eq!(response.headers()["x-request-id"], "partner-req-42");
+    assert_eq!(
+        response.headers()["x-request-id"],
+        "0193a0f0-1b2c-7d3e-8f40-123456789abc"
+    );
+    // Anything but a UUID is replaced: it could carry a phone number into the logs.
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("X-Request-Id", "79161234567")
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap();
+    assert!(
+        id != "79161234567" && uuid::Uuid::parse_str(id).is_ok(),
+        "{id}"
+    );
     let response = app
         .client
         .get(app.url("/nowhere"))
@@ -159,4 +175,33 @@ async fn every_response_carries_a_request_id_and_a_sane_one_is_kept() {
     assert!(response.headers().contains_key("x-request-id"));
     let response = post_with_header(&app, None, valid_body()).await;
     assert!(response.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_whichever_comes_first() {
+    let app = TestApp::spawn().await;
+    let good = format!(
+        "Basic {}",
+        STANDARD.encode(format!("acme:{}", app.password))
+    );
+    let bad = format!("Basic {}", STANDARD.encode("acme:wrong"));
+    for (first, second) in [(&good, &bad), (&bad, &good)] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/billing"))
+            .header("Content-Type", "application/json")
+            .header("Authorization", first.as_str())
+            .header("Authorization", second.as_str())
+            .body(valid_body())
+            .send()
+            .await
+            .unwrap();
+        assert_unauthorized(response, "two headers").await;
+    }
+    let nul = format!("Basic {}", STANDARD.encode("ac\u{0}me:x"));
+    assert_unauthorized(
+        post_with_header(&app, Some(&nul), valid_body()).await,
+        "NUL in the username",
+    )
+    .await;
 }

@@ -522,3 +522,32 @@ async fn case_26_a_fias_guid_is_stored_lower_case_and_the_nil_guid_refused() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_content_coding_or_two_content_types_are_415() {
+    let app = TestApp::spawn().await;
+    let body = serde_json::to_vec(&batch(vec![record("ext-1")])).unwrap();
+    for (name, value) in [
+        ("Content-Encoding", "gzip"),
+        ("Content-Encoding", "xyz"),
+        ("Content-Type", "text/plain"),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/billing"))
+            .basic_auth(&app.username, Some(&app.password))
+            .header("Content-Type", "application/json")
+            .header(name, value)
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let (status, errors) = errors_of(response).await;
+        assert_eq!(
+            (status, errors),
+            (415, vec![pair("", "unsupported_media_type")]),
+            "{name}: {value}"
+        );
+    }
+    assert_eq!(app.queued_messages().await, 0);
+}

@@ -117,12 +117,15 @@ async fn intake_and_refusals(spec: &Spec) {
             &keyed,
             &[
                 ("Idempotency-Key", "batch-2026-12-03"),
-                ("X-Request-Id", "partner-req.42"),
+                ("X-Request-Id", "0193a0f0-1b2c-7d3e-8f40-123456789abc"),
             ],
         )
         .await
         .expect(200);
-    assert_eq!(first.headers["x-request-id"], "partner-req.42");
+    assert_eq!(
+        first.headers["x-request-id"],
+        "0193a0f0-1b2c-7d3e-8f40-123456789abc"
+    );
     let again = spec
         .post(&app, &keyed, &[("Idempotency-Key", "batch-2026-12-03")])
         .await
@@ -157,7 +160,7 @@ async fn intake_and_refusals(spec: &Spec) {
     spec.send(Method::POST, BILLING, not_ascii)
         .await
         .expect(400)
-        .has("Idempotency-Key", "invalid_type");
+        .has("", "invalid_type");
     spec.send(Method::POST, BILLING, raw("{not json", "application/json"))
         .await
         .expect(400)
@@ -249,12 +252,12 @@ async fn intake_and_refusals(spec: &Spec) {
     )
     .await
     .expect(422)
-    .has("Idempotency-Key", "idempotency_key_reused");
+    .has("", "idempotency_key_reused");
     let long_key = "k".repeat(65);
     spec.post(&app, &keyed, &[("Idempotency-Key", long_key.as_str())])
         .await
         .expect(422)
-        .has("Idempotency-Key", "too_long");
+        .has("", "too_long");
 
     // The list: all rows, filtered pages followed by their cursor, refusals.
     let all = spec.get(&app, BILLING, &[], &[]).await.expect(200);

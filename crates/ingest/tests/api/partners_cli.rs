@@ -51,7 +51,7 @@ async fn partner_commands_add_rotate_list_disable_alias() {
     );
 
     assert!(
-        ingest(&db, &["partner", "alias", "uk-dom", "DOM-BASE", "base"])
+        ingest(&db, &["partner", "alias", "uk-dom", "DOM-BASE", "BASE"])
             .status
             .success()
     );
@@ -60,6 +60,13 @@ async fn partner_commands_add_rotate_list_disable_alias() {
             .status
             .code(),
         Some(1)
+    );
+    assert_eq!(
+        ingest(&db, &["partner", "alias", "uk-dom", "base", "video"])
+            .status
+            .code(),
+        Some(1),
+        "an operator's code cannot be an alias"
     );
 
     let list = stdout_json(&ingest(&db, &["partner", "list"]));
@@ -77,6 +84,15 @@ async fn partner_commands_add_rotate_list_disable_alias() {
     assert_eq!(
         stdout_json(&ingest(&db, &["partner", "list"]))[0]["disabled"],
         true
+    );
+    assert!(
+        ingest(&db, &["partner", "enable", "uk-dom"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        stdout_json(&ingest(&db, &["partner", "list"]))[0]["disabled"],
+        false
     );
     assert_eq!(
         ingest(&db, &["partner", "disable", "nobody"]).status.code(),

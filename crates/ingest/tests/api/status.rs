@@ -176,3 +176,15 @@ async fn the_account_view_shows_applied_state_and_counts_queued_rows() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_nul_in_a_path_or_query_is_an_answer_not_a_store_error() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get_json("/api/v1/accounts/%00").await.0, 404);
+    assert_eq!(app.get_json("/api/v1/accounts/50000000001%00").await.0, 404);
+    let (status, errors) = errors_of(app.get("/api/v1/billing?externalId=%00").await).await;
+    assert_eq!(
+        (status, errors),
+        (400, vec![pair("externalId", "invalid_type")])
+    );
+}

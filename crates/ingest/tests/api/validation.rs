@@ -273,3 +273,71 @@ async fn a_block_reason_blocks_and_a_blank_one_does_not() {
     let record = published_record(&app, with("blockReason", json!("  "))).await;
     assert!(record.get("blockReason").is_none());
 }
+
+#[tokio::test]
+async fn values_of_control_characters_only_count_as_blank() {
+    let app = TestApp::spawn().await;
+    assert_rejected(
+        &app,
+        with("apartment", json!("\u{0}")),
+        422,
+        "data.0.apartment",
+        "required",
+    )
+    .await;
+    assert_rejected(
+        &app,
+        with("apartment", json!("\u{1}\u{2}")),
+        422,
+        "data.0.apartment",
+        "required",
+    )
+    .await;
+    let record = published_record(&app, with("lastName", json!("\u{7}"))).await;
+    assert!(record.get("lastName").is_none(), "{record}");
+}
+
+#[tokio::test]
+async fn a_repeated_external_id_is_flagged_even_when_either_record_has_other_errors() {
+    let app = TestApp::spawn().await;
+    let mut bad = record("x");
+    bad["msisdn"] = json!("1");
+    let (status, errors) =
+        errors_of(app.post_json(&batch(vec![record("x"), bad.clone()])).await).await;
+    assert_eq!(
+        (status, errors),
+        (
+            422,
+            vec![
+                pair("data.1.msisdn", "invalid_msisdn"),
+                pair("data.1.externalId", "duplicate_external_id")
+            ]
+        )
+    );
+    let (status, errors) = errors_of(app.post_json(&batch(vec![bad, record("x")])).await).await;
+    assert_eq!(
+        (status, errors),
+        (
+            422,
+            vec![
+                pair("data.0.msisdn", "invalid_msisdn"),
+                pair("data.1.externalId", "duplicate_external_id")
+            ]
+        )
+    );
+}
+
+#[tokio::test]
+async fn stray_punctuation_around_a_phone_is_refused() {
+    let app = TestApp::spawn().await;
+    for msisdn in ["((((9000000001", "...9000000001...", "8(900)000-00-01)"] {
+        assert_rejected(
+            &app,
+            with("msisdn", json!(msisdn)),
+            422,
+            "data.0.msisdn",
+            "invalid_msisdn",
+        )
+        .await;
+    }
+}

@@ -22,8 +22,14 @@ pub fn normalise(raw: &str) -> Result<String, Rejection> {
         ));
     }
     let (local, domain) = raw.rsplit_once('@').ok_or(reject)?;
-    if !is_dot_atom(local) || local.len() > MAX_LOCAL {
+    if !is_dot_atom(local) {
         return Err(reject);
+    }
+    if local.len() > MAX_LOCAL {
+        return Err(Rejection::new(
+            ErrorCode::InvalidEmail,
+            "the part before @ must be at most 64 characters",
+        ));
     }
     let ascii_domain = idna::domain_to_ascii_strict(domain).map_err(|_| reject)?;
     if !is_hostname(&ascii_domain) {

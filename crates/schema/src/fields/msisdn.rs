@@ -24,7 +24,7 @@ impl Msisdn {
             .char_indices()
             .all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
         let digits = raw.chars().filter(char::is_ascii_digit).count();
-        if !notation_ok || !(10..=11).contains(&digits) {
+        if !notation_ok || !well_formed(raw) || !(10..=11).contains(&digits) {
             return Err(reject);
         }
         let number = phonenumber::parse(Some(Id::RU), raw).map_err(|_| reject)?;
@@ -45,6 +45,24 @@ impl Msisdn {
     pub fn into_string(self) -> String {
         self.0
     }
+}
+
+/// The shape of a written number: it starts with `+`, `(` or a digit and ends with a digit, has
+/// at most one pair of brackets, opened before it is closed, and no two separators in a row.
+fn well_formed(raw: &str) -> bool {
+    let (opens, closes) = (raw.matches('(').count(), raw.matches(')').count());
+    let brackets_ok = match (raw.find('('), raw.find(')')) {
+        (None, None) => true,
+        (Some(open), Some(close)) => opens == 1 && closes == 1 && open < close,
+        _ => false,
+    };
+    let starts_ok = raw.starts_with(|c: char| c == '+' || c == '(' || c.is_ascii_digit());
+    let ends_ok = raw.ends_with(|c: char| c.is_ascii_digit());
+    let separators_ok = !raw
+        .as_bytes()
+        .windows(2)
+        .any(|pair| b"-.".contains(&pair[0]) && b"-.".contains(&pair[1]));
+    brackets_ok && starts_ok && ends_ok && separators_ok
 }
 
 /// True when `value` is already in the stored form (used when re-checking queue messages).
@@ -88,6 +106,10 @@ mod tests {
             "+7 912 345-67-89 ext 5",
             "7912345678a",
             "++79123456789",
+            "((((9000000001",
+            "...9000000001...",
+            "8(900)000-00-01)",
+            "8-900--000-00-01",
         ] {
             assert_eq!(
                 Msisdn::parse(raw).map_err(|r| r.code),
