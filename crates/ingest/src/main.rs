@@ -4,10 +4,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc: a request allocates many small strings and buffers; the system allocator's
-/// locking and consolidation showed up at the top of the gateway's profile.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
