@@ -4,7 +4,6 @@
 use clap::Parser;
 use std::process::ExitCode;
 
-
 #[tokio::main]
 async fn main() -> ExitCode {
     runtime::telemetry::init();

@@ -4,7 +4,6 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-
 #[derive(Parser, Debug)]
 #[command(
     name = "billing-processor",
