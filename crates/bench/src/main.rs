@@ -456,16 +456,8 @@ impl Bench {
             )
             .await?;
         let before = self.applied().await?;
-        raw::publish(
-            &channel,
-            &self.queue(),
-            &self.workload,
-            take(sizes.preload),
-            IN_FLIGHT,
-            None,
-            Some(sizes.preload),
-        )
-        .await?;
+        self.preload(&channel, take(sizes.preload), sizes.preload)
+            .await?;
         let since = jiff::Timestamp::now();
         let processor = self.processor("processor").await?;
         let cpu2 = [
@@ -531,16 +523,8 @@ impl Bench {
         // Both processors consume while the queue fills, so pause them by filling first.
         drop(second);
         drop(processor);
-        raw::publish(
-            &channel,
-            &self.queue(),
-            &self.workload,
-            take(sizes.preload),
-            IN_FLIGHT,
-            None,
-            Some(sizes.preload),
-        )
-        .await?;
+        self.preload(&channel, take(sizes.preload), sizes.preload)
+            .await?;
         let one = self.processor("processor-a").await?;
         let two = self.processor("processor-b").await?;
         let span = self
@@ -574,6 +558,27 @@ impl Bench {
         ));
         drop((one, two, gateway));
         Ok(table)
+    }
+
+    /// Fills the records queue with `count` ready messages, as fast as the broker takes them.
+    async fn preload(
+        &self,
+        channel: &lapin::Channel,
+        first: u64,
+        count: u64,
+    ) -> anyhow::Result<()> {
+        let queue = self.queue();
+        raw::publish(
+            channel,
+            &queue,
+            &self.workload,
+            first,
+            IN_FLIGHT,
+            None,
+            Some(count),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Raw 100-message round trips by `CLIENTS` tasks at the given pace.
