@@ -209,6 +209,21 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// Adds a second partner, `other`, and returns a request to `path` with its credentials,
+    /// to be sent as it is or with more set on it.
+    pub async fn as_other_partner(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let other = store::add(&self.db, "other")
+            .await
+            .expect("a second partner");
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(&other.username, Some(&other.password))
+    }
+
     /// POSTs `body` as JSON with this app's partner credentials.
     pub async fn post_json(&self, body: &Value) -> reqwest::Response {
         self.post_raw(serde_json::to_vec(body).expect("json"), "application/json")
@@ -315,6 +330,19 @@ pub fn without(field: &str) -> Value {
     let mut r = record("ext-1");
     r.as_object_mut().expect("object").remove(field);
     r
+}
+
+/// One record `R` per value of `field`, with externalIds `ext-0`, `ext-1`, ...
+pub fn one_record_per(field: &str, values: &[Value]) -> Vec<Value> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let mut r = with(field, value.clone());
+            r["externalId"] = Value::from(format!("ext-{i}"));
+            r
+        })
+        .collect()
 }
 
 pub fn batch(records: Vec<Value>) -> Value {

@@ -18,11 +18,8 @@ async fn case_01_every_phone_notation_is_published_as_79000000001() {
         "+7 (900) 000-00-01",
         "8-900-000-00-01",
     ];
-    let records = notations
-        .iter()
-        .enumerate()
-        .map(|(i, n)| with_ext(with("msisdn", json!(n)), i))
-        .collect();
+    let values: Vec<Value> = notations.iter().map(|v| json!(v)).collect();
+    let records = one_record_per("msisdn", &values);
     assert_eq!(app.post_json(&batch(records)).await.status(), 200);
     let messages = app.take_messages().await;
     assert_eq!(messages.len(), notations.len());
@@ -46,11 +43,8 @@ async fn case_02_03_wrong_lengths_and_non_mobile_numbers_are_invalid_msisdn() {
         "+71000000001",
         "+74951234567",
     ];
-    let records = bad
-        .iter()
-        .enumerate()
-        .map(|(i, n)| with_ext(with("msisdn", json!(n)), i))
-        .collect();
+    let values: Vec<Value> = bad.iter().map(|v| json!(v)).collect();
+    let records = one_record_per("msisdn", &values);
     let (status, errors) = errors_of(app.post_json(&batch(records)).await).await;
     assert_eq!(status, 422);
     let expected: Vec<_> = (0..bad.len())
@@ -179,11 +173,8 @@ async fn case_10_impossible_dates_are_invalid_date() {
         "2024-03-01T24:00:00Z",
         "2024-03-01T10:00:00+24:00",
     ];
-    let records = bad
-        .iter()
-        .enumerate()
-        .map(|(i, d)| with_ext(with("startedAt", json!(d)), i))
-        .collect();
+    let values: Vec<Value> = bad.iter().map(|v| json!(v)).collect();
+    let records = one_record_per("startedAt", &values);
     let (status, errors) = errors_of(app.post_json(&batch(records)).await).await;
     let expected: Vec<_> = (0..bad.len())
         .map(|i| pair(&format!("data.{i}.startedAt"), "invalid_date"))

@@ -89,13 +89,9 @@ async fn a_failed_request_releases_its_key_and_keys_are_per_partner() {
         200
     );
 
-    let other = billing_ingest::partners::store::add(&app.db, "other")
-        .await
-        .unwrap();
     let response = app
-        .client
-        .post(app.url("/api/v1/billing"))
-        .basic_auth(&other.username, Some(&other.password))
+        .as_other_partner(reqwest::Method::POST, "/api/v1/billing")
+        .await
         .header("Idempotency-Key", "k1")
         .json(&batch(vec![record("ext-9")]))
         .send()

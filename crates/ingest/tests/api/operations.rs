@@ -115,13 +115,9 @@ async fn failed_logins_are_throttled_per_username_and_address() {
         429
     );
     // Another username from the same address is not affected.
-    let other = billing_ingest::partners::store::add(&app.db, "other")
-        .await
-        .unwrap();
     let response = app
-        .client
-        .post(app.url("/api/v1/billing"))
-        .basic_auth(&other.username, Some(&other.password))
+        .as_other_partner(reqwest::Method::POST, "/api/v1/billing")
+        .await
         .json(&batch(vec![record("ext-1")]))
         .send()
         .await

@@ -2,7 +2,6 @@
 //! view; each partner sees only its own.
 
 use crate::helpers::*;
-use billing_ingest::partners::store;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -13,10 +12,8 @@ async fn post(app: &TestApp, records: Vec<Value>) -> Value {
 }
 
 async fn as_other_partner(app: &TestApp, path: &str) -> u16 {
-    let other = store::add(&app.db, "other").await.unwrap();
-    app.client
-        .get(app.url(path))
-        .basic_auth(&other.username, Some(&other.password))
+    app.as_other_partner(reqwest::Method::GET, path)
+        .await
         .send()
         .await
         .unwrap()
