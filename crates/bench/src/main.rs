@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, default_value = "target/release")]
     bin_dir: PathBuf,
     /// The sample batches.
-    #[arg(long, default_value = "../shared/samples")]
+    #[arg(long, default_value = "docs/samples")]
     samples: PathBuf,
     /// Where to write the report (not written with --quick unless given).
     #[arg(long)]

@@ -650,12 +650,10 @@ impl TestApp {
     }
 }
 
-/// A sample batch of `shared/samples`.
+/// A sample batch of `docs/samples` (the partner samples, kept in the repository so a clone
+/// anywhere can run the tests).
 pub fn sample(name: &str) -> Value {
-    let path = format!(
-        "{}/../../../shared/samples/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/../../docs/samples/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("sample is JSON")
 }
