@@ -9,8 +9,6 @@ use futures::stream::FuturesUnordered;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Properties like the gateway's: persistent JSON with ids in headers.
@@ -117,30 +115,28 @@ pub async fn round_trip(
 }
 
 /// The processor's SQL (`Store::apply`) on in-memory groups of `group` records, for
-/// `duration`; returns records applied and the time taken.
+/// `duration` or until `count` are applied; returns records applied and the time taken.
 pub async fn apply_from_memory(
     store: &Store,
     workload: &Workload,
     partner_id: i64,
     first: u64,
     group: u64,
-    duration: Duration,
-    counter: Option<Arc<AtomicU64>>,
+    duration: Option<Duration>,
+    count: Option<u64>,
 ) -> anyhow::Result<(u64, Duration)> {
     let started = Instant::now();
     let mut next = first;
-    while started.elapsed() < duration {
-        let incoming: Vec<Incoming> = (next..next + group)
+    while duration.is_none_or(|d| started.elapsed() < d) && count.is_none_or(|c| next - first < c) {
+        let last = count.map_or(next + group, |c| (next + group).min(first + c));
+        let incoming: Vec<Incoming> = (next..last)
             .map(|n| Incoming {
                 partner_id,
                 message: workload.message(n, "bench"),
             })
             .collect();
         store.apply(&incoming).await?;
-        next += group;
-        if let Some(counter) = &counter {
-            counter.fetch_add(group, Ordering::Relaxed);
-        }
+        next = last;
     }
     Ok((next - first, started.elapsed()))
 }

@@ -153,7 +153,7 @@ impl Table {
              Command: `{command}`\n\nEach figure is divided by the ceiling of this machine measured in the same run \
              (see `crates/bench`): a raw lapin publisher (same queue, persistent, confirms, 1,600 unconfirmed in \
              flight) for the intake, the processor's own SQL run from memory with the same grouping for processing, \
-             both together for end to end.\n\n| {} |\n|---|---|---|---|---|\n",
+             both together on as many records as the end-to-end run moves, until both are done, for end to end.\n\n| {} |\n|---|---|---|---|---|\n",
             jiff::Timestamp::now().strftime("%Y-%m-%d %H:%M UTC"),
             versions.rabbitmq,
             versions.postgres,

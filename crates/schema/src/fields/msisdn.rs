@@ -32,8 +32,8 @@ impl Msisdn {
         // `number_type` is `Mobile` only for a valid number of the plan, so `is_valid`, which
         // would run the same pattern matching again, is not called: this check is the
         // costliest step of the intake's validation.
-        let is_mobile = number.code().value() == 7
-            && matches!(number.number_type(&DATABASE), Type::Mobile);
+        let is_mobile =
+            number.code().value() == 7 && matches!(number.number_type(&DATABASE), Type::Mobile);
         if !is_mobile || !(9_000_000_000..=9_999_999_999).contains(&national) {
             return Err(reject);
         }
