@@ -39,10 +39,13 @@ pub fn from_header(
         return Ok(None);
     };
     let problem = |code, detail| ApiError::Invalid(Problems(vec![Problem::new("", code, detail)]));
-    // Header values are bytes; a key is visible ASCII, like every header a client should send.
+    // Header values are bytes; a key is visible ASCII, like every header a client should send
+    // (`to_str` alone would also let a tab through).
     let value = value
         .to_str()
-        .map_err(|_| {
+        .ok()
+        .filter(|v| !v.bytes().any(|b| b.is_ascii_control()))
+        .ok_or_else(|| {
             problem(
                 ErrorCode::InvalidType,
                 "the Idempotency-Key header must be visible ASCII characters",

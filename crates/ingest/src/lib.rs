@@ -15,7 +15,6 @@ pub mod idempotency;
 pub mod limits;
 pub mod partners;
 pub mod publisher;
-pub mod request_id;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -96,7 +96,7 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .app_data(web::QueryConfig::default().error_handler(routes::query_error))
-                .wrap(from_fn(crate::request_id::middleware))
+                .wrap(from_fn(runtime::request_id::middleware))
                 .route("/healthz", web::get().to(runtime::http::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(runtime::http::metrics))

@@ -88,6 +88,9 @@ impl Processor {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    runtime::request_id::middleware,
+                ))
                 .route("/healthz", web::get().to(runtime::http::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/metrics", web::get().to(runtime::http::metrics))

@@ -9,5 +9,6 @@ pub mod env;
 pub mod http;
 pub mod metrics;
 pub mod publisher;
+pub mod request_id;
 pub mod shutdown;
 pub mod telemetry;

@@ -4,7 +4,6 @@
 use crate::api_error::ApiError;
 use crate::idempotency::{self, Claim};
 use crate::partners::Partner;
-use crate::request_id::RequestId;
 use crate::startup::AppState;
 use crate::status_store::{self, QueuedRow};
 use actix_web::http::header::CONTENT_LENGTH;
@@ -12,6 +11,7 @@ use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures::StreamExt;
 use jiff::Timestamp;
 use runtime::db::to_db_time;
+use runtime::request_id::RequestId;
 use schema::envelope::RecordMessage;
 use serde::Serialize;
 use uuid::Uuid;

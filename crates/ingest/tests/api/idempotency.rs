@@ -111,3 +111,11 @@ async fn a_key_over_64_characters_is_refused() {
         errors_of(post_with_key(&app, &"k".repeat(65), &batch(vec![record("ext-1")])).await).await;
     assert_eq!((status, errors), (422, vec![pair("", "too_long")]));
 }
+
+#[tokio::test]
+async fn a_key_with_a_control_character_is_refused() {
+    let app = TestApp::spawn().await;
+    let (status, errors) =
+        errors_of(post_with_key(&app, "a\tb", &batch(vec![record("ext-1")])).await).await;
+    assert_eq!((status, errors), (400, vec![pair("", "invalid_type")]));
+}

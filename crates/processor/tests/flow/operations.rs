@@ -68,12 +68,14 @@ async fn dead_letters_are_listed_without_personal_data_and_replayed_after_a_fix(
     assert_eq!(applied["externalId"], "ext-1");
     assert_eq!(queue_length(&app.broker.topology.dead_queue()).await, 0);
 
-    let metrics = reqwest::get(format!("http://127.0.0.1:{}/metrics", processor.port))
-        .await
-        .unwrap()
-        .text()
+    let response = reqwest::get(format!("http://127.0.0.1:{}/metrics", processor.port))
         .await
         .unwrap();
+    assert!(
+        response.headers().contains_key("x-request-id"),
+        "the processor's answers carry X-Request-Id too"
+    );
+    let metrics = response.text().await.unwrap();
     for name in [
         "billing_dead_letters_total{code=\"unknown_partner\"}",
         "billing_records_processed_total{outcome=\"applied\"}",

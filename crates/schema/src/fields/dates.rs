@@ -14,6 +14,8 @@ use jiff::tz::{Offset, TimeZone};
 
 const DETAIL: &str =
     "must be an ISO 8601 date (2024-01-31) or date-time (2024-01-31T10:00:00+03:00) that exists";
+/// A day that exists but whose instant cannot be stored: the last hours of year 9999.
+const RANGE_DETAIL: &str = "is later than the latest supported instant (9999-12-30); for a service without end, send finishedAt 9999-12-31";
 /// Billing systems write this date for "no end".
 const NO_END: (i16, i8, i8) = (9999, 12, 31);
 /// Earliest year taken: anything before is a broken export, not a service start.
@@ -70,7 +72,7 @@ impl WrittenDate {
             WrittenDate::Local(dt) => zone.to_timestamp(dt),
             WrittenDate::Exact(dt, offset) => TimeZone::fixed(offset).to_timestamp(dt),
         };
-        result.map_err(|_| Rejection::new(ErrorCode::InvalidDate, DETAIL))
+        result.map_err(|_| Rejection::new(ErrorCode::InvalidDate, RANGE_DETAIL))
     }
 }
 
@@ -238,5 +240,16 @@ mod tests {
         );
         assert_eq!(end("9999-12-31"), Ok(None));
         assert_eq!(end("9999-12-31T23:59:59Z"), Ok(None));
+    }
+
+    #[test]
+    fn an_instant_past_the_supported_range_says_so() {
+        let rejection = WrittenDate::parse("9999-12-30T23:59:59Z")
+            .and_then(|d| d.start(&moscow()))
+            .expect_err("past the range");
+        assert_eq!(
+            (rejection.code, rejection.detail),
+            (ErrorCode::InvalidDate, RANGE_DETAIL)
+        );
     }
 }

@@ -1,7 +1,8 @@
-//! `X-Request-Id` on every response, and a span carrying it around each request.
+//! `X-Request-Id` on every response of both binaries, a span carrying it around each request,
+//! and the request metrics by route and status.
 //!
-//! A partner's own request id is kept when it is a short plain token (so both sides can
-//! search for it); otherwise a UUIDv7 is made. The id travels into the message headers, so a
+//! A client's own request id is kept when it is a UUID (so both sides can search for it);
+//! otherwise a UUIDv7 is made. The id travels into the message headers, so a
 //! record can be followed from the HTTP request to the processor's logs.
 
 use actix_web::body::MessageBody;
